@@ -25,9 +25,11 @@ using namespace mptcp_uapi;
 
 // An Error shaped like Node's own system errors: code 'ENOPROTOOPT', errno -92, syscall.
 Napi::Error ErrnoError(Napi::Env env, int err, const char* syscall) {
-  std::string message = std::string(syscall) + " " + uv_err_name(-err) + ": " + uv_strerror(-err);
+  // On Linux ENOTSUP == EOPNOTSUPP; libuv names it ENOTSUP, the kernel sources and man pages EOPNOTSUPP.
+  const char* code = err == EOPNOTSUPP ? "EOPNOTSUPP" : uv_err_name(-err);
+  std::string message = std::string(syscall) + " " + code + ": " + uv_strerror(-err);
   Napi::Error error = Napi::Error::New(env, message);
-  error.Set("code", Napi::String::New(env, uv_err_name(-err)));
+  error.Set("code", Napi::String::New(env, code));
   error.Set("errno", Napi::Number::New(env, -err));
   error.Set("syscall", Napi::String::New(env, syscall));
   return error;

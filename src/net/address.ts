@@ -39,7 +39,10 @@ export function parseHostPort(text: string, defaultPort?: number): { host: strin
   }
   if (!host) throw new AddressSyntaxError(`bad address "${text}": no host`);
   if (portText === undefined) {
-    if (defaultPort === undefined) throw new AddressSyntaxError(`bad address "${text}": expected HOST:PORT`);
+    if (defaultPort === undefined) {
+      const hint = isIP(host) === 6 ? 'expected [IPv6]:PORT (write IPv6 addresses as [ADDR]:PORT)' : 'expected HOST:PORT';
+      throw new AddressSyntaxError(`bad address "${text}": ${hint}`);
+    }
     return { host, port: defaultPort };
   }
   const port = /^\d{1,5}$/.test(portText) ? Number(portText) : NaN;
