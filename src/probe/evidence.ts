@@ -1,0 +1,70 @@
+// What a probe observed, as plain data: the verdict rules (verdict.ts) read only this.
+import type { ConnectionState, SocketKind, TcpReason } from '../native/index.js';
+import type { CounterSnapshot } from '../sys/counters.js';
+
+export type ProbeMode = 'epsv' | 'pasv' | 'eprt' | 'port';
+export type ConnectionRole = 'control' | 'data';
+
+/** One look at a connection: when, and what the kernel said. */
+export interface ConnectionSample {
+  /** 'connect', 'login', 'after-EPSV', 'transfer', 'end', ... */
+  phase: string;
+  /** Milliseconds since the probe run started. */
+  atMs: number;
+  state: ConnectionState;
+  /** Total subflows (1 for TCP and fallback). */
+  subflows: number;
+  /** Local address of each subflow (subflows appear and disappear). */
+  localAddresses: string[];
+}
+
+/** The far end's own view of one connection (from `SITE MPTCP` of mptcp-doctor serve). */
+export interface ServerConnectionView {
+  /** How the server's accepted socket was created: 'tcp' means no MP_CAPABLE reached it. */
+  socket: SocketKind;
+  state: ConnectionState;
+  subflows: number;
+}
+
+export interface ConnectionEvidence {
+  role: ConnectionRole;
+  mode?: ProbeMode;
+  /** How our socket was created and, when TCP, why. */
+  socket: SocketKind;
+  socketReason?: TcpReason;
+  /** Chronological. */
+  samples: ConnectionSample[];
+  /**
+   * Subflows this connection should reach given the local endpoints and limits (1 when none).
+   * Connections the server opened (active mode) expect 1: extra subflows would need server endpoints.
+   */
+  expectedSubflows: number;
+  /** How long it lived, ms: a short data connection may end before a join could complete. */
+  durationMs: number;
+  server?: ServerConnectionView;
+  /** Data-channel commands (PORT/EPRT...) sent on this connection, with the time they were sent. */
+  commands?: Array<{ command: string; atMs: number }>;
+}
+
+/** A server reply that makes no sense for a well-formed command (e.g. 500 to PORT). */
+export interface ReplyAnomaly {
+  command: string;
+  code: number;
+  text: string;
+  atMs: number;
+}
+
+export interface ProbeEvidence {
+  connections: ConnectionEvidence[];
+  /** MPTcpExt deltas of the client's namespace over the run. */
+  clientCounters: CounterSnapshot;
+  /** The server's deltas since login, when the far end is mptcp-doctor serve. */
+  serverCounters?: CounterSnapshot;
+  anomalies: ReplyAnomaly[];
+  /** net.mptcp.checksum_enabled (or MPTCP_INFO csum_enabled) at each end, where known. */
+  checksum: { client?: boolean; server?: boolean };
+  /** 'serve' when the far end answered SITE MPTCP; `listener` is how its listening socket was created. */
+  server: { kind: 'serve' | 'other'; listener?: SocketKind };
+  /** Active MPTCP disabled by blackhole detection before the probe started (MPTcpExt Blackhole state). */
+  blackholeActive?: boolean;
+}
