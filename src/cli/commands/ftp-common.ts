@@ -1,0 +1,203 @@
+// What get and put share: options, client setup from a URL, Ctrl-C, progress bar, --verbose
+// logging, the end report (human or JSON) and --require-mptcp. Registers the FTP error classes.
+import { readFileSync } from 'node:fs';
+import cliProgress from 'cli-progress';
+import type { Argv } from 'yargs';
+import {
+  FtpClient, FtpCredentialsError, FtpError, FtpUrlError, resolveCredentials, summarizeReply,
+  type FtpObserver, type FtpUrl, type ModeRequest,
+} from '../../ftp/index.js';
+import type { ConnectionReport } from '../../net/report.js';
+import { formatBytes } from '../../report/connection.js';
+import type { TransferConnection } from '../../report/transfer.js';
+import type { GlobalOptions } from '../command.js';
+import { UsageError, registerKnownError } from '../errors.js';
+import { ExitCode } from '../exit-codes.js';
+import type { Output } from '../output.js';
+
+registerKnownError(FtpError, ExitCode.network);
+registerKnownError(FtpUrlError, ExitCode.usage);
+registerKnownError(FtpCredentialsError, ExitCode.usage);
+
+export interface FtpCommonOptions {
+  continue: boolean;
+  user?: string;
+  tls: boolean;
+  insecure: boolean;
+  ca?: string;
+  active: boolean;
+  mode?: string;
+  tcp: boolean;
+  'require-mptcp': boolean;
+  timeout: number;
+  'idle-timeout': number;
+  ipv4: boolean;
+  ipv6: boolean;
+}
+
+export function ftpOptions<T extends GlobalOptions>(y: Argv<T>) {
+  return y
+    .option('continue', { alias: 'C', type: 'boolean', default: false, describe: 'resume a partial transfer (REST for get, SIZE + APPE for put)' })
+    .option('user', { alias: 'u', type: 'string', describe: 'USER[:PASSWORD] (default: URL, ~/.netrc, anonymous)' })
+    .option('tls', { type: 'boolean', default: false, describe: 'explicit FTPS (AUTH TLS), as ftpes://' })
+    .option('insecure', { alias: 'k', type: 'boolean', default: false, describe: 'do not verify the server certificate' })
+    .option('ca', { type: 'string', describe: 'trust the CA certificates in FILE (PEM)' })
+    .option('active', { type: 'boolean', default: false, describe: 'active mode: EPRT, then PORT' })
+    .option('mode', { choices: ['epsv', 'pasv', 'eprt', 'port'] as const, describe: 'one data connection mode only' })
+    .option('tcp', { type: 'boolean', default: false, describe: 'plain TCP sockets (comparisons, benchmarks)' })
+    .option('require-mptcp', { type: 'boolean', default: false, describe: 'exit 1 unless every connection stayed MPTCP' })
+    .option('timeout', { type: 'number', default: 30, describe: 'connect and reply timeout, seconds' })
+    .option('idle-timeout', { type: 'number', default: 60, describe: 'longest data stall, seconds' })
+    .option('ipv4', { alias: '4', type: 'boolean', default: false, describe: 'IPv4 only' })
+    .option('ipv6', { alias: '6', type: 'boolean', default: false, describe: 'IPv6 only' });
+}
+
+export function checkCommonOptions(options: FtpCommonOptions): void {
+  if (!(options.timeout > 0 && options.timeout <= 3600)) throw new UsageError('--timeout must be 0-3600 seconds');
+  if (!(options['idle-timeout'] > 0 && options['idle-timeout'] <= 86_400)) throw new UsageError('--idle-timeout must be 0-86400 seconds');
+  if (options.ipv4 && options.ipv6) throw new UsageError('choose one of -4 and -6');
+  if (options.active && options.mode && !['eprt', 'port'].includes(options.mode)) throw new UsageError(`--active contradicts --mode ${options.mode}`);
+}
+
+/** Ctrl-C aborts the transfer cleanly (sockets closed, .part kept); a second Ctrl-C is Node's default. */
+export function interruptSignal(): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  const onSigint = () => {
+    process.off('SIGINT', onSigint);
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  return { signal: controller.signal, dispose: () => process.off('SIGINT', onSigint) };
+}
+
+export interface ConnectionLog {
+  connections: Array<{ role: 'control' | 'data'; mode?: string; report?: ConnectionReport; reportError?: string }>;
+  notes: string[];
+}
+
+/** Observer for get/put: --verbose logging, notes, data reports, progress. */
+export function commandObserver(output: Output, verbose: boolean, log: ConnectionLog, progress: (bytes: number) => void): FtpObserver {
+  let dataMode: string | undefined;
+  return {
+    onCommand(command, reply) {
+      if (verbose) output.log(`> ${command}\n< ${summarizeReply(reply)}`);
+    },
+    onReply(reply) {
+      if (verbose && reply.lines.length > 1) output.log(`< (${reply.lines.length} lines)`);
+    },
+    onNote(message) {
+      log.notes.push(message);
+      if (verbose) output.log(`note: ${message}`);
+    },
+    onConnection(role, mode, connection) {
+      if (role === 'data') dataMode = mode;
+      if (verbose) {
+        try {
+          const report = connection.report();
+          output.log(`${role}${mode ? ` (${mode})` : ''} connection: ${report.socket} socket, ${report.state}`);
+        } catch {
+          // sampling for a log line only
+        }
+      }
+    },
+    onDataProgress: progress,
+    onDataEnd(result) {
+      log.connections.push({ role: 'data', ...(dataMode ? { mode: dataMode } : {}), ...(result.report ? { report: result.report } : {}), ...(result.reportError ? { reportError: result.reportError } : {}) });
+    },
+  };
+}
+
+export interface OpenedClient {
+  client: FtpClient;
+  security: 'none' | 'explicit' | 'implicit';
+}
+
+export async function openClient(url: FtpUrl, options: GlobalOptions & FtpCommonOptions, observer: FtpObserver, signal: AbortSignal): Promise<OpenedClient> {
+  const credentials = resolveCredentials({ host: url.host, urlUser: url.user, urlPassword: url.password, option: options.user });
+  let ca: Buffer | undefined;
+  if (options.ca) {
+    try {
+      ca = readFileSync(options.ca);
+    } catch (error) {
+      throw new UsageError(`--ca ${options.ca}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
+    }
+  }
+  const security = url.security === 'none' && options.tls ? 'explicit' : url.security;
+  const mode: ModeRequest = (options.mode as ModeRequest | undefined) ?? (options.active ? 'active' : 'passive');
+  const client = await FtpClient.connect({
+    host: url.host,
+    port: url.port,
+    security,
+    tls: { insecure: options.insecure, ...(ca ? { ca } : {}) },
+    tcp: options.tcp,
+    family: options.ipv4 ? 4 : options.ipv6 ? 6 : undefined,
+    connectTimeoutMs: options.timeout * 1000,
+    replyTimeoutMs: options.timeout * 1000,
+    idleTimeoutMs: options['idle-timeout'] * 1000,
+    mode,
+    observer,
+    signal,
+  });
+  try {
+    await client.login(credentials.user, credentials.password);
+  } catch (error) {
+    await client.close();
+    throw error;
+  }
+  return { client, security };
+}
+
+/** A progress bar on a TTY stderr (bytes, rate, ETA); a no-op elsewhere. */
+export function progressBar(output: Output, label: string): { start(total: number | undefined, offset: number): void; update(done: number): void; stop(): void } {
+  if (!output.progress) return { start() {}, update() {}, stop() {} };
+  let bar: cliProgress.SingleBar | undefined;
+  let startedAt = Date.now();
+  let base = 0;
+  let known = true;
+  return {
+    start(total, offset) {
+      startedAt = Date.now();
+      base = offset;
+      known = total !== undefined;
+      bar = new cliProgress.SingleBar(
+        {
+          stream: process.stderr,
+          hideCursor: true,
+          clearOnComplete: true,
+          barsize: 24,
+          format: (opts, params, payload: { done: string; rate: string; eta: string }) =>
+            `${label} ${known ? cliProgress.Format.BarFormat(params.progress, opts) : ''} ${payload.done} ${payload.rate} ${payload.eta}`,
+        },
+        cliProgress.Presets.shades_classic,
+      );
+      bar.start(total ?? 1, offset, { done: formatBytes(offset), rate: '', eta: '' });
+    },
+    update(done) {
+      if (!bar) return;
+      const seconds = (Date.now() - startedAt) / 1000;
+      const rate = seconds > 0 ? (done - base) / seconds : 0;
+      const total = bar.getTotal();
+      const eta = known && rate > 0 ? `ETA ${Math.max(0, Math.round((total - done) / rate))} s` : '';
+      bar.update(known ? done : 0, { done: formatBytes(done), rate: `${formatBytes(Math.round(rate))}/s`, eta });
+    },
+    stop() {
+      bar?.stop();
+      bar = undefined;
+    },
+  };
+}
+
+/** Every connection stayed MPTCP (state 'mptcp' in its last sample). */
+export function allMptcp(connections: TransferConnection[]): boolean {
+  return connections.length > 0 && connections.every((c) => c.report?.state === 'mptcp');
+}
+
+export function mptcpNotes(connections: TransferConnection[]): string[] {
+  const notes: string[] = [];
+  for (const c of connections) {
+    const name = c.role === 'control' ? 'control connection' : `data connection (${c.mode ?? '?'})`;
+    if (c.report?.state === 'fallback') notes.push(`${name} fell back to TCP: the server (or a middlebox) did not keep MPTCP`);
+    if (c.report?.state === 'tcp') notes.push(`${name} was plain TCP${c.report.socketReasonText ? `: ${c.report.socketReasonText}` : ''}`);
+  }
+  return notes;
+}

@@ -1,0 +1,143 @@
+// mptcp-doctor get URL [FILE]: one FTP/FTPS download over MPTCP into FILE.part, renamed when
+// complete, with a progress bar and an MPTCP report of every connection at the end.
+import { existsSync } from 'node:fs';
+import { FtpError, downloadFile, parseFtpUrl, partPath, remoteBasename, type DownloadTarget } from '../../ftp/index.js';
+import { renderTransfer, type TransferConnection } from '../../report/transfer.js';
+import { defineCommand } from '../command.js';
+import { UsageError } from '../errors.js';
+import { ExitCode } from '../exit-codes.js';
+import { writeJson } from '../output.js';
+import {
+  allMptcp, checkCommonOptions, commandObserver, ftpOptions, interruptSignal, mptcpNotes, openClient, progressBar,
+  type ConnectionLog, type FtpCommonOptions,
+} from './ftp-common.js';
+
+export interface GetJson {
+  schema: 'mptcp-doctor/get/v1';
+  url: string;
+  remotePath: string;
+  /** Local path, or "-" for stdout. */
+  file: string;
+  /** Bytes moved by this run. */
+  bytes: number;
+  /** Size of the file at the end (resume offset + bytes). */
+  totalBytes: number;
+  offset: number;
+  remoteSize: number | null;
+  durationMs: number;
+  bytesPerSecond: number;
+  mode: string | null;
+  tls: boolean;
+  tcpForced: boolean;
+  connections: TransferConnection[];
+  allMptcp: boolean;
+  ok: boolean;
+  notes: string[];
+}
+
+interface GetOptions extends FtpCommonOptions {
+  url: string;
+  file?: string;
+  output?: string;
+  force: boolean;
+}
+
+export const getCommand = defineCommand<GetOptions>({
+  command: 'get <url> [file]',
+  describe: 'download one file over FTP/FTPS on MPTCP, and report what each connection did',
+  builder: (y) =>
+    ftpOptions(
+      y
+        .positional('url', { type: 'string', demandOption: true, describe: 'ftp://[user[:pass]@]host[:port]/path (ftpes:// explicit, ftps:// implicit FTPS)' })
+        .positional('file', { type: 'string', describe: 'local file (default: the remote name; - for stdout)' })
+        .option('output', { alias: 'o', type: 'string', describe: 'local file (- for stdout)' })
+        .option('force', { alias: 'f', type: 'boolean', default: false, describe: 'overwrite an existing file' }),
+    ) as never,
+  async run(options, output) {
+    checkCommonOptions(options);
+    const url = parseFtpUrl(options.url);
+    if (url.isDirectory || !url.path) throw new UsageError(`${url.display} names a directory: give a file path`);
+    if (options.file && options.output && options.file !== options.output) throw new UsageError('give the local file once: FILE or -o FILE');
+    const local = options.output ?? options.file ?? remoteBasename(url.path)!;
+    const toStdout = local === '-';
+    if (toStdout && options.json) throw new UsageError('--json prints the report on stdout: it cannot be combined with - (stdout) as the file');
+    if (toStdout && options.continue) throw new UsageError('--continue needs a file, not stdout');
+    if (!toStdout && existsSync(local) && !options.force) throw new UsageError(`${local} exists (use --force to overwrite)`);
+
+    const log: ConnectionLog = { connections: [], notes: [] };
+    const bar = progressBar(output, 'get');
+    let offset = 0;
+    const observer = commandObserver(output, options.verbose, log, (bytes) => bar.update(offset + bytes));
+    const interrupt = interruptSignal();
+    const target: DownloadTarget = toStdout ? { kind: 'stream', stream: process.stdout } : { kind: 'file', path: local };
+    let opened: Awaited<ReturnType<typeof openClient>> | undefined;
+    try {
+      opened = await openClient(url, options, observer, interrupt.signal);
+      const result = await downloadFile(opened.client, {
+        remotePath: url.path,
+        target,
+        force: options.force,
+        resume: options.continue,
+        onStart: ({ offset: start, size }) => {
+          offset = start;
+          bar.start(size, start);
+        },
+      });
+      bar.stop();
+      const control = await opened.client.close();
+      const connections: TransferConnection[] = [{ role: 'control', ...control }, ...log.connections];
+      const durationMs = result.transfer?.durationMs ?? 0;
+      const notes = [...log.notes, ...mptcpNotes(connections)];
+      if (!result.transfer) notes.push(`${partPath(local)} was already complete`);
+      const mptcp = allMptcp(connections);
+      const report = {
+        direction: 'download' as const,
+        local,
+        remote: url.display,
+        bytes: result.transfer?.bytes ?? 0,
+        totalBytes: result.totalBytes,
+        offset: result.offset,
+        durationMs,
+        connections,
+        notes,
+      };
+      if (options.json) {
+        const json: GetJson = {
+          schema: 'mptcp-doctor/get/v1',
+          url: url.display,
+          remotePath: url.path,
+          file: local,
+          bytes: report.bytes,
+          totalBytes: result.totalBytes,
+          offset: result.offset,
+          remoteSize: result.remoteSize ?? null,
+          durationMs,
+          bytesPerSecond: durationMs > 0 ? Math.round((report.bytes * 1000) / durationMs) : 0,
+          mode: result.transfer?.mode ?? null,
+          tls: opened.security !== 'none',
+          tcpForced: options.tcp,
+          connections,
+          allMptcp: mptcp,
+          ok: !options['require-mptcp'] || mptcp,
+          notes,
+        };
+        writeJson(output, json);
+      } else {
+        // With "-" the data owns stdout: the report goes to stderr.
+        const text = renderTransfer(report, output.color && !toStdout);
+        if (toStdout) output.log(text);
+        else output.out(text);
+      }
+      return options['require-mptcp'] && !mptcp ? ExitCode.problem : ExitCode.ok;
+    } catch (error) {
+      bar.stop();
+      if (opened && !opened.client.control.closed) opened.client.ctx.close();
+      if (interrupt.signal.aborted) {
+        throw new FtpError(toStdout ? 'interrupted' : `interrupted; kept ${partPath(local)} (resume with --continue)`, 'aborted');
+      }
+      throw error;
+    } finally {
+      interrupt.dispose();
+    }
+  },
+});

@@ -1,0 +1,113 @@
+// mptcp-doctor put FILE URL: one FTP/FTPS upload over MPTCP (STOR, or SIZE + APPE with
+// --continue), with a progress bar and an MPTCP report of every connection at the end.
+import { basename } from 'node:path';
+import { FtpError, parseFtpUrl, uploadFile } from '../../ftp/index.js';
+import { renderTransfer, type TransferConnection } from '../../report/transfer.js';
+import { defineCommand } from '../command.js';
+import { UsageError } from '../errors.js';
+import { ExitCode } from '../exit-codes.js';
+import { writeJson } from '../output.js';
+import {
+  allMptcp, checkCommonOptions, commandObserver, ftpOptions, interruptSignal, mptcpNotes, openClient, progressBar,
+  type ConnectionLog, type FtpCommonOptions,
+} from './ftp-common.js';
+
+export interface PutJson {
+  schema: 'mptcp-doctor/put/v1';
+  url: string;
+  remotePath: string;
+  file: string;
+  bytes: number;
+  totalBytes: number;
+  offset: number;
+  durationMs: number;
+  bytesPerSecond: number;
+  mode: string | null;
+  tls: boolean;
+  tcpForced: boolean;
+  connections: TransferConnection[];
+  allMptcp: boolean;
+  ok: boolean;
+  notes: string[];
+}
+
+interface PutOptions extends FtpCommonOptions {
+  file: string;
+  url: string;
+}
+
+export const putCommand = defineCommand<PutOptions>({
+  command: 'put <file> <url>',
+  describe: 'upload one file over FTP/FTPS on MPTCP, and report what each connection did',
+  builder: (y) =>
+    ftpOptions(
+      y
+        .positional('file', { type: 'string', demandOption: true, describe: 'local file to upload' })
+        .positional('url', { type: 'string', demandOption: true, describe: 'ftp://host/dir/ (keeps the file name) or ftp://host/dir/name' }),
+    ) as never,
+  async run(options, output) {
+    checkCommonOptions(options);
+    const url = parseFtpUrl(options.url);
+    const remotePath = url.isDirectory || !url.path ? `${url.path}${basename(options.file)}` : url.path;
+    if (!basename(options.file) || options.file === '-') throw new UsageError('put needs a local file (stdin is not supported)');
+
+    const log: ConnectionLog = { connections: [], notes: [] };
+    const bar = progressBar(output, 'put');
+    let offset = 0;
+    const observer = commandObserver(output, options.verbose, log, (bytes) => bar.update(offset + bytes));
+    const interrupt = interruptSignal();
+    let opened: Awaited<ReturnType<typeof openClient>> | undefined;
+    try {
+      opened = await openClient(url, options, observer, interrupt.signal);
+      const result = await uploadFile(opened.client, {
+        localPath: options.file,
+        remotePath,
+        resume: options.continue,
+        onStart: ({ offset: start, size }) => {
+          offset = start;
+          bar.start(size, start);
+        },
+      });
+      bar.stop();
+      const control = await opened.client.close();
+      const connections: TransferConnection[] = [{ role: 'control', ...control }, ...log.connections];
+      const durationMs = result.transfer?.durationMs ?? 0;
+      const notes = [...log.notes, ...mptcpNotes(connections)];
+      if (!result.transfer) notes.push('the remote file was already complete');
+      const mptcp = allMptcp(connections);
+      const display = url.isDirectory || !url.path ? `${url.display}${encodeURIComponent(basename(options.file))}` : url.display;
+      const bytes = result.transfer?.bytes ?? 0;
+      if (options.json) {
+        const json: PutJson = {
+          schema: 'mptcp-doctor/put/v1',
+          url: display,
+          remotePath,
+          file: options.file,
+          bytes,
+          totalBytes: result.totalBytes,
+          offset: result.offset,
+          durationMs,
+          bytesPerSecond: durationMs > 0 ? Math.round((bytes * 1000) / durationMs) : 0,
+          mode: result.transfer?.mode ?? null,
+          tls: opened.security !== 'none',
+          tcpForced: options.tcp,
+          connections,
+          allMptcp: mptcp,
+          ok: !options['require-mptcp'] || mptcp,
+          notes,
+        };
+        writeJson(output, json);
+      } else {
+        output.out(renderTransfer({ direction: 'upload', local: options.file, remote: display, bytes, totalBytes: result.totalBytes, offset: result.offset, durationMs, connections, notes }, output.color));
+      }
+      return options['require-mptcp'] && !mptcp ? ExitCode.problem : ExitCode.ok;
+    } catch (error) {
+      bar.stop();
+      if (opened && !opened.client.control.closed) opened.client.ctx.close();
+      if (interrupt.signal.aborted) throw new FtpError('interrupted (resume with --continue)', 'aborted');
+      throw error;
+    } finally {
+      interrupt.dispose();
+    }
+  },
+});

@@ -1,0 +1,167 @@
+// Whole-file transfers on top of FtpClient: download into FILE.part and rename only when complete
+// (and the size matches SIZE when the server gave one); resume a .part with REST; upload with
+// STOR, or resume with SIZE + APPE. A failed or interrupted download keeps its .part for --continue.
+import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { rename, stat, unlink } from 'node:fs/promises';
+import type { Writable } from 'node:stream';
+import type { FtpClient, TransferResult } from './client.js';
+import { FtpError } from './errors.js';
+
+/** Large writes keep the socket drained: a 64 KiB default would pause it every few reads. */
+export const FILE_HIGH_WATER_MARK = 4 * 1024 * 1024;
+
+export type DownloadTarget = { kind: 'file'; path: string } | { kind: 'stream'; stream: Writable };
+
+export interface DownloadFileOptions {
+  remotePath: string;
+  target: DownloadTarget;
+  /** Overwrite an existing target. */
+  force?: boolean;
+  /** Resume FILE.part with REST. */
+  resume?: boolean;
+  /** Called with (bytes done including the resume offset, total when known). */
+  onProgress?(done: number, total: number | undefined): void;
+  /** Called once the size and resume offset are known, before the data connection. */
+  onStart?(info: { offset: number; size?: number }): void;
+}
+
+export interface FileTransferResult {
+  /** Undefined when nothing needed moving (the .part was already complete). */
+  transfer?: TransferResult;
+  /** Where the transfer started (REST / APPE offset). */
+  offset: number;
+  /** Bytes of the whole file at the end. */
+  totalBytes: number;
+  /** SIZE before the transfer, when the server answered. */
+  remoteSize?: number;
+  /** The final local path ("-" for a stream). */
+  path: string;
+}
+
+export function partPath(path: string): string {
+  return `${path}.part`;
+}
+
+async function sizeOf(path: string): Promise<number | undefined> {
+  try {
+    return (await stat(path)).size;
+  } catch {
+    return undefined;
+  }
+}
+
+function finish(stream: WriteStream): Promise<void> {
+  return new Promise((resolve, reject) => {
+    stream.once('error', reject);
+    stream.end(() => resolve());
+  });
+}
+
+export async function downloadFile(client: FtpClient, options: DownloadFileOptions): Promise<FileTransferResult> {
+  const { target } = options;
+  if (target.kind === 'file' && !options.force && (await sizeOf(target.path)) !== undefined) {
+    throw new FtpError(`${target.path} exists (use --force to overwrite)`, 'local');
+  }
+  let remoteSize: number | undefined;
+  try {
+    remoteSize = await client.size(options.remotePath);
+  } catch (error) {
+    if (!(error instanceof FtpError) || error.kind !== 'protocol') throw error;
+  }
+  if (target.kind === 'stream') {
+    options.onStart?.({ offset: 0, ...(remoteSize !== undefined ? { size: remoteSize } : {}) });
+    const transfer = await client.download(options.remotePath, target.stream);
+    // The size check matters as much for a pipe as for a file.
+    checkSize(transfer.bytes, remoteSize ?? transfer.announcedSize);
+    return { transfer, offset: 0, totalBytes: transfer.bytes, ...(remoteSize !== undefined ? { remoteSize } : {}), path: '-' };
+  }
+  const part = partPath(target.path);
+  const existing = options.resume ? ((await sizeOf(part)) ?? 0) : 0;
+  if (remoteSize !== undefined && existing > remoteSize) {
+    throw new FtpError(`${part} (${existing} bytes) is larger than the remote file (${remoteSize} bytes): remove it to start over`, 'size-mismatch');
+  }
+  options.onStart?.({ offset: existing, ...(remoteSize !== undefined ? { size: remoteSize } : {}) });
+  if (remoteSize !== undefined && existing === remoteSize && existing > 0) {
+    await rename(part, target.path);
+    return { offset: existing, totalBytes: existing, remoteSize, path: target.path };
+  }
+  let file: WriteStream;
+  try {
+    file = createWriteStream(part, { flags: existing > 0 ? 'a' : 'w', highWaterMark: FILE_HIGH_WATER_MARK });
+    await new Promise<void>((resolve, reject) => {
+      file.once('open', () => resolve());
+      file.once('error', reject);
+    });
+  } catch (error) {
+    throw new FtpError(`cannot write ${part}: ${(error as Error).message}`, 'local', undefined, { cause: error });
+  }
+  file.on('error', () => undefined); // surfaced by the transfer as a sink error
+  let transfer: TransferResult;
+  try {
+    transfer = await client.download(options.remotePath, file, existing > 0 ? { offset: existing } : {});
+    await finish(file);
+  } catch (error) {
+    file.destroy();
+    // Nothing arrived and nothing was there before: don't leave an empty .part behind.
+    if (existing === 0 && ((await sizeOf(part)) ?? 1) === 0) await unlink(part).catch(() => undefined);
+    throw error;
+  }
+  const totalBytes = existing + transfer.bytes;
+  checkSize(totalBytes, remoteSize ?? (existing === 0 ? transfer.announcedSize : undefined), part);
+  await rename(part, target.path);
+  return { transfer, offset: existing, totalBytes, ...(remoteSize !== undefined ? { remoteSize } : {}), path: target.path };
+}
+
+function checkSize(received: number, expected: number | undefined, part?: string): void {
+  if (expected !== undefined && received !== expected) {
+    throw new FtpError(
+      `incomplete transfer: ${received} of ${expected} bytes${part ? ` (kept ${part}; resume with --continue)` : ''}`,
+      'size-mismatch',
+    );
+  }
+}
+
+export interface UploadFileOptions {
+  localPath: string;
+  remotePath: string;
+  /** Resume with SIZE + APPE. */
+  resume?: boolean;
+  onStart?(info: { offset: number; size: number }): void;
+}
+
+export async function uploadFile(client: FtpClient, options: UploadFileOptions): Promise<FileTransferResult> {
+  let localSize: number;
+  try {
+    const info = await stat(options.localPath);
+    if (!info.isFile()) throw new FtpError(`${options.localPath} is not a regular file`, 'local');
+    localSize = info.size;
+  } catch (error) {
+    if (error instanceof FtpError) throw error;
+    throw new FtpError(`cannot read ${options.localPath}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`, 'local');
+  }
+  let offset = 0;
+  let remoteSize: number | undefined;
+  if (options.resume) {
+    remoteSize = await client.size(options.remotePath);
+    offset = remoteSize ?? 0;
+    if (offset > localSize) {
+      throw new FtpError(`the remote file (${offset} bytes) is larger than ${options.localPath} (${localSize} bytes): cannot resume`, 'size-mismatch');
+    }
+  }
+  options.onStart?.({ offset, size: localSize });
+  if (options.resume && offset === localSize) {
+    return { offset, totalBytes: localSize, ...(remoteSize !== undefined ? { remoteSize } : {}), path: options.remotePath };
+  }
+  const source = createReadStream(options.localPath, { start: offset, highWaterMark: 1024 * 1024 });
+  const transfer = await client.upload(options.remotePath, source, { append: offset > 0 });
+  const totalBytes = offset + transfer.bytes;
+  if (totalBytes !== localSize) {
+    throw new FtpError(`incomplete upload: sent ${totalBytes} of ${localSize} bytes`, 'size-mismatch');
+  }
+  // Check what the server stored when it can say (SIZE is optional, RFC 3659).
+  const stored = await client.size(options.remotePath).catch(() => undefined);
+  if (stored !== undefined && stored !== localSize) {
+    throw new FtpError(`the server stored ${stored} of ${localSize} bytes`, 'size-mismatch');
+  }
+  return { transfer, offset, totalBytes, ...(remoteSize !== undefined ? { remoteSize } : {}), path: options.remotePath };
+}
