@@ -1,0 +1,137 @@
+// mptcp-doctor serve: the MPTCP FTP probe server (issue 6), the far end for `probe`, like iperf3 -s.
+// Runs until SIGINT/SIGTERM, then stops gracefully (a second signal stops at once).
+import { readFile } from 'node:fs/promises';
+import { parseHostPort } from '../../net/address.js';
+import { describeTcpReason } from '../../native/index.js';
+import { DEFAULT_GRACE_MS, DEFAULT_SERVER_OPTIONS, formatEvent, parseSize, startServer, type ServerEvent } from '../../server/index.js';
+import { defineCommand } from '../command.js';
+import { CannotRunError, UsageError } from '../errors.js';
+import { ExitCode } from '../exit-codes.js';
+import { writeJson } from '../output.js';
+
+export interface ServeJson {
+  schema: 'mptcp-doctor/serve/v1';
+  address: string;
+  port: number;
+  family: 4 | 6;
+  socket: 'mptcp' | 'tcp';
+  tcpReason?: string;
+  tls: boolean;
+}
+
+function parsePortRange(text: string): { first: number; last: number } {
+  const match = /^(\d{1,5})-(\d{1,5})$/.exec(text);
+  const first = Number(match?.[1]);
+  const last = Number(match?.[2]);
+  if (!match || !(first >= 1024 && first <= last && last <= 65535)) {
+    throw new UsageError(`--pasv-ports "${text}": expected A-B with 1024 <= A <= B <= 65535`);
+  }
+  return { first, last };
+}
+
+function sizeOption(name: string, text: string): number {
+  const size = parseSize(text);
+  if (size === undefined) throw new UsageError(`--${name} "${text}": expected a size such as 100M or 10G`);
+  return size;
+}
+
+async function readPem(option: string, path: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (error) {
+    throw new CannotRunError(`--${option} ${path}: ${(error as NodeJS.ErrnoException).code ?? 'cannot read'}`);
+  }
+}
+
+export const serveCommand = defineCommand({
+  command: 'serve',
+  describe: 'run an MPTCP FTP probe server (synthetic files, uploads discarded, SITE MPTCP)',
+  builder: (y) =>
+    y
+      .option('listen', { type: 'string', default: '127.0.0.1:2121', describe: 'ADDR:PORT to listen on (0.0.0.0 or [::] for all: an explicit choice)' })
+      .option('pasv-ports', { type: 'string', describe: 'passive data ports A-B (default: any free port)' })
+      .option('pasv-address', { type: 'string', describe: 'IPv4 address announced in PASV replies (behind NAT)' })
+      .option('max-clients', { type: 'number', default: DEFAULT_SERVER_OPTIONS.maxClients, describe: 'control connections at once' })
+      .option('max-per-address', { type: 'number', default: DEFAULT_SERVER_OPTIONS.maxClientsPerAddress, describe: 'control connections at once from one address' })
+      .option('idle-timeout', { type: 'number', default: DEFAULT_SERVER_OPTIONS.idleTimeoutMs / 1000, describe: 'seconds without a command before a client is disconnected' })
+      .option('max-upload', { type: 'string', default: '10G', describe: 'largest upload accepted (bytes, or 100M, 10G)' })
+      .option('max-probe-size', { type: 'string', default: '64G', describe: 'largest /probe/<size>' })
+      .option('tls-cert', { type: 'string', describe: 'PEM certificate: enables AUTH TLS (needs --tls-key)' })
+      .option('tls-key', { type: 'string', describe: 'PEM private key for --tls-cert' })
+      .option('tcp', { type: 'boolean', default: false, describe: 'listen with plain TCP (for comparison)' })
+      .option('grace', { type: 'number', default: DEFAULT_GRACE_MS / 1000, describe: 'seconds transfers may take to finish on SIGINT/SIGTERM' })
+      .option('json-log', { type: 'boolean', default: false, describe: 'log one JSON object per event on stderr' }),
+  async run(options, output) {
+    const { host, port } = parseHostPort(options.listen);
+    const integer = (name: string, value: number, min: number, max: number) => {
+      if (!(Number.isInteger(value) && value >= min && value <= max)) throw new UsageError(`--${name} must be an integer ${min}-${max}`);
+      return value;
+    };
+    integer('max-clients', options['max-clients'], 1, 100_000);
+    integer('max-per-address', options['max-per-address'], 1, 100_000);
+    if (!(options['idle-timeout'] > 0 && options['idle-timeout'] <= 86_400)) throw new UsageError('--idle-timeout must be 1-86400 seconds');
+    if (!(options.grace >= 0 && options.grace <= 3600)) throw new UsageError('--grace must be 0-3600 seconds');
+    if (Boolean(options['tls-cert']) !== Boolean(options['tls-key'])) throw new UsageError('--tls-cert and --tls-key go together');
+    const tls = options['tls-cert'] && options['tls-key']
+      ? { cert: await readPem('tls-cert', options['tls-cert']), key: await readPem('tls-key', options['tls-key']) }
+      : undefined;
+    const logger = (event: ServerEvent) => {
+      if (event.level === 'debug' && !options.verbose) return;
+      if (event.event === 'command' && !options.verbose && !options['json-log']) return;
+      output.log(options['json-log'] ? JSON.stringify(event) : formatEvent(event));
+    };
+    let server;
+    try {
+      server = await startServer({
+        host,
+        port,
+        pasvPorts: options['pasv-ports'] ? parsePortRange(options['pasv-ports']) : undefined,
+        pasvAddress: options['pasv-address'],
+        maxClients: options['max-clients'],
+        maxClientsPerAddress: options['max-per-address'],
+        idleTimeoutMs: options['idle-timeout'] * 1000,
+        maxUpload: sizeOption('max-upload', options['max-upload']),
+        maxProbeSize: sizeOption('max-probe-size', options['max-probe-size']),
+        tls,
+        tcp: options.tcp,
+        logger,
+      });
+    } catch (error) {
+      if (error instanceof Error && /certificate|key|PEM/i.test(error.message) && tls) {
+        throw new UsageError(`--tls-cert/--tls-key: ${error.message}`);
+      }
+      throw error;
+    }
+    if (options.json) {
+      const json: ServeJson = {
+        schema: 'mptcp-doctor/serve/v1',
+        address: server.address,
+        port: server.port,
+        family: server.family,
+        socket: server.socket,
+        ...(server.tcpReason ? { tcpReason: server.tcpReason } : {}),
+        tls: Boolean(tls),
+      };
+      writeJson(output, json);
+    } else {
+      const where = server.family === 6 ? `[${server.address}]:${server.port}` : `${server.address}:${server.port}`;
+      const kind = server.socket === 'mptcp' ? 'MPTCP' : `plain TCP${server.tcpReason ? ` (${describeTcpReason(server.tcpReason)})` : ''}`;
+      output.out(`serving ftp://${where}/ with ${kind}${tls ? ', AUTH TLS available' : ''}; Ctrl-C stops`);
+    }
+    const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
+    await new Promise<void>((resolve) => {
+      let stops = 0;
+      const onSignal = () => {
+        stops += 1;
+        // First signal: graceful; second: stop now.
+        void server.close(stops === 1 ? options.grace * 1000 : 0).then(() => {
+          for (const signal of signals) process.off(signal, onSignal);
+          resolve();
+        });
+        if (stops > 1) resolve();
+      };
+      for (const signal of signals) process.on(signal, onSignal);
+    });
+    return ExitCode.ok;
+  },
+});

@@ -1,0 +1,166 @@
+// Data connections: passive (we listen, the client connects) and active (PORT/EPRT, we connect back).
+// A passive listener is an MPTCP listener and stays open until its data connection ends: extra
+// subflows join through MP_JOIN SYNs that the listener's port must still accept (DESIGN.md section 4).
+// The listener accepts one data connection, from the control connection's peer only; any other
+// connection attempt is closed at once (no data theft by a third party racing the client).
+import type net from 'node:net';
+import type tls from 'node:tls';
+import { randomInt } from 'node:crypto';
+import type { BufferSizeRequest } from '../native/socket-factory.js';
+import { connectMptcp } from '../net/connect.js';
+import { acceptedFd, listenMptcp, type MptcpListener } from '../net/listen.js';
+import { reportConnection, type ConnectionReport } from '../net/report.js';
+import type { CreatedSocket } from '../native/index.js';
+import { canonicalAddress } from './limits.js';
+import { upgradeToTls } from './tls-layer.js';
+
+export interface DataConnection {
+  mode: 'passive' | 'active';
+  /** The socket to read and write (TLS on top of `raw` when protected). */
+  stream: net.Socket | tls.TLSSocket;
+  raw: net.Socket;
+  /** What the kernel says about the connection now; undefined once it is closed. */
+  sample(): ConnectionReport | undefined;
+}
+
+function makeSampler(raw: net.Socket, outer: () => net.Socket, fd: number | undefined, created?: CreatedSocket) {
+  return (): ConnectionReport | undefined => {
+    // The fd number may be reused after close: never read it once either layer is gone.
+    if (fd === undefined || raw.destroyed || outer().destroyed) return undefined;
+    try {
+      return reportConnection(fd, created);
+    } catch {
+      return undefined;
+    }
+  };
+}
+
+export interface PassiveOptions {
+  bindAddress: string;
+  portRange?: { first: number; last: number };
+  allowedPeer: string;
+  tcp: boolean;
+  bufferSizes?: BufferSizeRequest;
+  /** Set when data connections must be TLS (PROT P); read at accept time. */
+  tlsContext: () => tls.SecureContext | undefined;
+  onRefused?: (peer: string) => void;
+}
+
+export class PassiveListener {
+  private connection?: DataConnection;
+  private waiters: Array<(connection: DataConnection) => void> = [];
+  private closed = false;
+
+  private constructor(private readonly listener: MptcpListener, private readonly options: PassiveOptions) {
+    listener.server.on('connection', (socket) => this.onConnection(socket));
+    listener.server.on('error', () => undefined);
+  }
+
+  static async open(options: PassiveOptions): Promise<PassiveListener> {
+    const range = options.portRange;
+    const listen = (port: number) =>
+      listenMptcp({ host: options.bindAddress, port, backlog: 8, tcp: options.tcp, bufferSizes: options.bufferSizes });
+    if (!range) return new PassiveListener(await listen(0), options);
+    // Start at a random port of the range so consecutive sessions do not queue on the same port.
+    const span = range.last - range.first + 1;
+    const start = randomInt(span);
+    let lastError: unknown;
+    for (let i = 0; i < Math.min(span, 100); i += 1) {
+      const port = range.first + ((start + i) % span);
+      try {
+        return new PassiveListener(await listen(port), options);
+      } catch (error) {
+        lastError = error;
+        if ((error as { code?: string }).code !== 'EADDRINUSE') throw error;
+      }
+    }
+    throw lastError;
+  }
+
+  get port(): number {
+    return this.listener.port;
+  }
+
+  get socketKind(): 'mptcp' | 'tcp' {
+    return this.listener.created.socket;
+  }
+
+  private onConnection(raw: net.Socket): void {
+    raw.on('error', () => undefined);
+    const peer = canonicalAddress(raw.remoteAddress);
+    if (this.closed || this.connection || peer !== this.options.allowedPeer) {
+      this.options.onRefused?.(peer);
+      raw.destroy();
+      return;
+    }
+    const fd = acceptedFd(raw);
+    const context = this.options.tlsContext();
+    // Wrap at once: the client may send its ClientHello before our 150 reply.
+    const stream = context ? upgradeToTls(raw, context) : raw;
+    stream.on('error', () => undefined);
+    const connection: DataConnection = { mode: 'passive', stream, raw, sample: makeSampler(raw, () => stream, fd) };
+    this.connection = connection;
+    // The listener lives as long as the data connection, so MP_JOINs can reach it (issue 6).
+    stream.once('close', () => void this.close());
+    for (const waiter of this.waiters.splice(0)) waiter(connection);
+  }
+
+  /** The data connection, once the client opens it; rejects after `timeoutMs`. */
+  accepted(timeoutMs: number, signal?: AbortSignal): Promise<DataConnection> {
+    if (this.connection) return Promise.resolve(this.connection);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => finish(new Error(`no data connection within ${Math.round(timeoutMs / 1000)} s`)), timeoutMs);
+      const onAbort = () => finish(new Error('aborted'));
+      const waiter = (connection: DataConnection) => finish(undefined, connection);
+      const finish = (error?: Error, connection?: DataConnection) => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        if (connection) resolve(connection);
+        else reject(error);
+      };
+      this.waiters.push(waiter);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  /** True once a data connection was accepted (a second transfer needs a new PASV/EPSV). */
+  get used(): boolean {
+    return this.connection !== undefined;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.listener.close();
+  }
+}
+
+export interface ActiveOptions {
+  host: string;
+  port: number;
+  /** Our side of the control connection: data leaves from the same address. */
+  localAddress?: string;
+  tcp: boolean;
+  bufferSizes?: BufferSizeRequest;
+  timeoutMs: number;
+  tlsContext?: tls.SecureContext;
+  signal?: AbortSignal;
+}
+
+export async function connectActive(options: ActiveOptions): Promise<DataConnection> {
+  const connection = await connectMptcp({
+    host: options.host,
+    port: options.port,
+    localAddress: options.localAddress,
+    tcp: options.tcp,
+    bufferSizes: options.bufferSizes,
+    timeoutMs: options.timeoutMs,
+    signal: options.signal,
+  });
+  const raw = connection.socket;
+  raw.on('error', () => undefined);
+  const stream = options.tlsContext ? upgradeToTls(raw, options.tlsContext) : raw;
+  stream.on('error', () => undefined);
+  return { mode: 'active', stream, raw, sample: makeSampler(raw, () => stream, connection.fd, connection.created) };
+}

@@ -1,0 +1,338 @@
+// One control connection: reading bounded lines, a queue for pipelined commands, replies, timers and
+// the per-session limits. It knows no FTP command: those live in commands.ts (basic-ftp's split of
+// context and commands, DESIGN.md section 7).
+import type net from 'node:net';
+import type tls from 'node:tls';
+import { reportConnection, type ConnectionReport } from '../net/report.js';
+import type { CounterSnapshot } from '../sys/counters.js';
+import type { DigestCache } from './digest-cache.js';
+import type { PassiveListener } from './data-channel.js';
+import { LineReader, type LineEvent } from './line-reader.js';
+import { makeEvent, redactCommand, sanitize, type LogLevel, type ServerEvent } from './logger.js';
+import type { ServerOptions } from './options.js';
+import type { SiteMptcpData } from './site-mptcp.js';
+import type { SyntheticTree } from './tree.js';
+
+/** Shared by all sessions of one server. */
+export interface ServerContext {
+  options: ServerOptions;
+  tree: SyntheticTree;
+  digests: DigestCache;
+  tlsContext?: tls.SecureContext;
+  log(event: ServerEvent): void;
+  /** True once the server is stopping: sessions close when their transfer ends. */
+  stopping(): boolean;
+}
+
+export type CommandHandler = (session: Session, argument: string) => Promise<void> | void;
+
+export interface CommandSpec {
+  handler: CommandHandler;
+  /** Allowed before login (USER, PASS, AUTH, FEAT, ...). */
+  beforeLogin?: boolean;
+}
+
+/** A transfer in flight: ABOR and shutdown reach it through `abort`. */
+export interface ActiveTransfer {
+  command: string;
+  abort(reason: 'abor' | 'shutdown' | 'timeout'): void;
+}
+
+export class Session {
+  /** Reads and writes commands and replies; a TLSSocket after AUTH TLS. */
+  control: net.Socket | tls.TLSSocket;
+  readonly raw: net.Socket;
+  readonly remoteAddress: string;
+  readonly localAddress: string;
+  private readonly controlFd: number | undefined;
+
+  user?: string;
+  loggedIn = false;
+  loginAt?: Date;
+  loginCounters?: CounterSnapshot;
+  cwd = '/';
+  type: 'A' | 'I' = 'A';
+  restOffset = 0;
+  epsvAll = false;
+  tlsActive = false;
+  pbszSet = false;
+  protection: 'C' | 'P' = 'C';
+  passive?: PassiveListener;
+  active?: { host: string; port: number };
+  transfer?: ActiveTransfer;
+  lastData: SiteMptcpData | null = null;
+
+  private readonly reader: LineReader;
+  private readonly queue: string[] = [];
+  private running = false;
+  private paused = false;
+  private abortReplyPending = false;
+  private garbageLines = 0;
+  private consecutiveErrors = 0;
+  private closing = false;
+  private idleTimer?: NodeJS.Timeout;
+  private lineTimer?: NodeJS.Timeout;
+  private loginTimer?: NodeJS.Timeout;
+  private readonly closeCallbacks: Array<() => void> = [];
+
+  constructor(
+    readonly id: number,
+    socket: net.Socket,
+    controlFd: number | undefined,
+    readonly context: ServerContext,
+    private readonly commands: ReadonlyMap<string, CommandSpec>,
+  ) {
+    this.raw = socket;
+    this.control = socket;
+    this.controlFd = controlFd;
+    this.remoteAddress = socket.remoteAddress ?? '';
+    this.localAddress = socket.localAddress ?? '';
+    this.reader = new LineReader(context.options.maxLineBytes);
+    socket.setNoDelay(true);
+    this.attach(socket);
+    socket.once('close', () => this.cleanup());
+    this.armIdle();
+    this.loginTimer = setTimeout(() => {
+      if (!this.loggedIn) this.disconnect(421, 'Login timeout', 'login-timeout');
+    }, context.options.loginTimeoutMs);
+  }
+
+  get options(): ServerOptions {
+    return this.context.options;
+  }
+
+  get client(): string {
+    return this.remoteAddress;
+  }
+
+  log(level: LogLevel, event: string, fields: Record<string, unknown> = {}): void {
+    this.context.log(makeEvent(level, event, { session: this.id, client: this.client, ...fields }));
+  }
+
+  onClose(callback: () => void): void {
+    this.closeCallbacks.push(callback);
+  }
+
+  /** The control connection as the kernel sees it now (undefined once closed). */
+  sampleControl(): ConnectionReport | undefined {
+    if (this.controlFd === undefined || this.raw.destroyed || this.control.destroyed) return undefined;
+    return reportConnection(this.controlFd);
+  }
+
+  private attach(stream: net.Socket): void {
+    stream.on('data', (chunk: Buffer) => this.onData(chunk));
+    stream.on('error', (error: Error & { code?: string }) => this.log('debug', 'control-error', { code: error.code, message: error.message }));
+  }
+
+  /**
+   * AUTH TLS: after the 234 reply the next bytes are the client's ClientHello. Detach our reader
+   * from the plain socket first, then hand the socket to TLS.
+   */
+  startTls(context: tls.SecureContext, upgrade: (socket: net.Socket, context: tls.SecureContext) => tls.TLSSocket): void {
+    this.control.removeAllListeners('data');
+    this.control.pause();
+    const secure = upgrade(this.control, context);
+    this.control = secure;
+    this.tlsActive = true;
+    this.attach(secure);
+    secure.once('close', () => this.cleanup());
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.closing) return;
+    this.processEvents(this.reader.push(chunk));
+    if (this.reader.hasPartialLine) this.armLineTimer();
+    else this.clearLineTimer();
+  }
+
+  private processEvents(events: LineEvent[]): void {
+    for (const event of events) {
+      if (this.closing) return;
+      if (event.kind === 'overflow') {
+        this.disconnect(500, `Line too long (limit ${this.options.maxLineBytes} bytes); closing`, 'line-too-long');
+        return;
+      }
+      if (event.kind === 'garbage') {
+        this.garbageLines += 1;
+        this.log('warn', 'garbage', { reason: event.reason, count: this.garbageLines });
+        if (this.garbageLines > this.options.maxGarbageLines) {
+          this.disconnect(421, 'Too much garbage; closing', 'garbage');
+          return;
+        }
+        this.enqueue('\u0000garbage');
+        continue;
+      }
+      this.armIdle();
+      const verb = event.text.trimStart().split(' ', 1)[0]!.toUpperCase();
+      // ABOR must reach a transfer in flight; everything else waits its turn (RFC 959 4.1.3).
+      if (verb === 'ABOR' && this.transfer) {
+        this.log('info', 'command', { command: 'ABOR' });
+        this.abortReplyPending = true;
+        this.transfer.abort('abor');
+        continue;
+      }
+      this.enqueue(event.text);
+    }
+  }
+
+  private enqueue(line: string): void {
+    this.queue.push(line);
+    if (this.queue.length >= this.options.maxPipelined && !this.paused) {
+      // Read-ahead is bounded: stop reading until the queue drains (TCP pushes back on the client).
+      this.paused = true;
+      this.control.pause();
+    }
+    void this.runQueue();
+  }
+
+  private async runQueue(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    try {
+      while (this.queue.length > 0 && !this.closing) {
+        const line = this.queue.shift()!;
+        if (this.paused && this.queue.length < this.options.maxPipelined / 2) {
+          this.paused = false;
+          this.control.resume();
+        }
+        await this.execute(line);
+        if (this.abortReplyPending) {
+          this.abortReplyPending = false;
+          this.reply(226, 'ABOR successful');
+        }
+        if (this.context.stopping() && !this.closing) this.disconnect(421, 'Server shutting down', 'shutdown');
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private async execute(line: string): Promise<void> {
+    if (line === '\u0000garbage') {
+      this.reply(500, 'Syntax error: not a command');
+      return;
+    }
+    const trimmed = line.trim();
+    const space = trimmed.indexOf(' ');
+    const verb = (space === -1 ? trimmed : trimmed.slice(0, space)).toUpperCase();
+    const argument = space === -1 ? '' : trimmed.slice(space + 1).trim();
+    this.log('info', 'command', { command: redactCommand(verb, argument) });
+    if (!/^[A-Z]{3,4}$/.test(verb)) {
+      this.reply(500, 'Syntax error: unrecognised command');
+      return;
+    }
+    const spec = this.commands.get(verb);
+    if (!spec) {
+      this.reply(502, `${verb} not implemented`);
+      return;
+    }
+    if (!spec.beforeLogin && !this.loggedIn) {
+      this.reply(530, 'Please log in with USER and PASS');
+      return;
+    }
+    try {
+      await spec.handler(this, argument);
+    } catch (error) {
+      this.log('error', 'command-failed', { command: verb, message: sanitize(String((error as Error)?.message ?? error)) });
+      if (!this.closing) this.reply(451, 'Local error in processing');
+    }
+  }
+
+  /** Sends a reply; a multi-line text becomes "code-" lines and a final "code " line. */
+  reply(code: number, text: string): void {
+    if (this.control.destroyed || !this.control.writable) return;
+    const lines = text.split('\n');
+    const body = lines.length === 1
+      ? `${code} ${lines[0]}\r\n`
+      : lines.map((line, index) => `${code}${index === lines.length - 1 ? ' ' : '-'}${line}`).join('\r\n') + '\r\n';
+    this.control.write(body);
+    this.countReply(code);
+  }
+
+  /** Sends raw multi-line text whose continuation lines are indented (FEAT, HELP, MLST). */
+  replyBlock(code: number, first: string, lines: string[], last: string): void {
+    if (this.control.destroyed || !this.control.writable) return;
+    this.control.write(`${code}-${first}\r\n${lines.map((l) => ` ${l}\r\n`).join('')}${code} ${last}\r\n`);
+    this.countReply(code);
+  }
+
+  private countReply(code: number): void {
+    if (code < 400 || code === 421 || code === 426 || code === 451 || code === 425) {
+      if (code < 400) this.consecutiveErrors = 0;
+      return;
+    }
+    this.consecutiveErrors += 1;
+    if (this.consecutiveErrors >= this.options.maxConsecutiveErrors && !this.closing) {
+      this.disconnect(421, 'Too many errors; closing', 'too-many-errors');
+    }
+  }
+
+  /** Final reply, then close the control connection (destroyed if the peer does not close). */
+  disconnect(code: number, text: string, reason: string): void {
+    if (this.closing) return;
+    this.log(code === 221 ? 'info' : 'warn', 'closing', { reason });
+    if (!this.control.destroyed && this.control.writable) this.control.write(`${code} ${text}\r\n`);
+    this.closing = true;
+    this.queue.length = 0;
+    this.transfer?.abort('shutdown');
+    this.control.end();
+    setTimeout(() => this.destroy(), 2000).unref();
+  }
+
+  destroy(): void {
+    this.control.destroy();
+    this.raw.destroy();
+  }
+
+  get isClosing(): boolean {
+    return this.closing;
+  }
+
+  get busy(): boolean {
+    return this.transfer !== undefined || this.running;
+  }
+
+  private armIdle(): void {
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => {
+      // A long transfer is not idleness: look again later.
+      if (this.transfer) return this.armIdle();
+      this.disconnect(421, 'Idle timeout; closing', 'idle-timeout');
+    }, this.options.idleTimeoutMs);
+  }
+
+  private armLineTimer(): void {
+    if (this.lineTimer) return;
+    this.lineTimer = setTimeout(() => {
+      this.disconnect(421, 'Command line not completed in time; closing', 'line-timeout');
+    }, this.options.lineTimeoutMs);
+  }
+
+  private clearLineTimer(): void {
+    clearTimeout(this.lineTimer);
+    this.lineTimer = undefined;
+  }
+
+  private cleanedUp = false;
+
+  private cleanup(): void {
+    if (this.cleanedUp) return;
+    this.cleanedUp = true;
+    this.closing = true;
+    clearTimeout(this.idleTimer);
+    clearTimeout(this.loginTimer);
+    this.clearLineTimer();
+    this.transfer?.abort('shutdown');
+    void this.passive?.close();
+    this.passive = undefined;
+    this.log('info', 'disconnect');
+    for (const callback of this.closeCallbacks.splice(0)) callback();
+  }
+
+  /** Marks the login done; the login timer stops. */
+  loginDone(): void {
+    this.loggedIn = true;
+    this.loginAt = new Date();
+    clearTimeout(this.loginTimer);
+  }
+}

@@ -1,0 +1,105 @@
+// SITE MPTCP: the server's own view of a client's connections, as one line of JSON after "200 ".
+// It is how a probe tells "the server has no MPTCP" (socket 'tcp' on an MPTCP listener means the
+// SYN carried no MP_CAPABLE) from "a middlebox stripped it on the way back" (the server saw
+// MP_CAPABLE, socket 'mptcp', but the connection fell back).
+// Kept compact on purpose: Python's ftplib refuses reply lines longer than 8192 bytes.
+import type { ConnectionReport } from '../net/report.js';
+import type { SocketAddress } from '../native/index.js';
+
+export const SITE_MPTCP_SCHEMA = 'mptcp-doctor/site-mptcp/v1';
+
+export interface SiteMptcpSubflow {
+  id?: number;
+  local?: string;
+  remote?: string;
+}
+
+export interface SiteMptcpConnection {
+  /** How the accepted (or, in active mode, our) socket was created, from SO_PROTOCOL. */
+  socket: 'mptcp' | 'tcp';
+  /** 'fallback': created MPTCP, now plain TCP. */
+  state: 'mptcp' | 'fallback' | 'tcp';
+  /**
+   * Did an MP_CAPABLE handshake reach the server? For an accepted socket: it is MPTCP exactly when the
+   * client's SYN carried MP_CAPABLE. For an active-mode data connection we opened, null.
+   */
+  mpCapableReceived: boolean | null;
+  local?: string;
+  remote?: string;
+  subflows: { total: number; list: SiteMptcpSubflow[] };
+  /** MPTCP_INFO csum_enabled while the connection is MPTCP, else net.mptcp.checksum_enabled. */
+  checksum: { enabled: boolean | null; source: 'mptcp_info' | 'sysctl' | 'unknown' };
+  /** MPTCP-level byte counters (6.5+), when the connection is MPTCP. */
+  bytesSent?: number;
+  bytesReceived?: number;
+  sampledAt: string;
+}
+
+export interface SiteMptcpData extends SiteMptcpConnection {
+  /** 'passive': the client connected to our listener; 'active': we connected (PORT/EPRT). */
+  mode: 'passive' | 'active';
+  command: string;
+  /** Payload bytes moved by the command (after REST, if any). */
+  bytes: number;
+  /** Sampled just before the data connection closed. */
+  sampled: 'before-close' | 'unavailable';
+  /** Whether the transfer completed ('aborted', 'failed' otherwise). */
+  outcome: 'complete' | 'aborted' | 'failed';
+}
+
+export interface SiteMptcpView {
+  schema: typeof SITE_MPTCP_SCHEMA;
+  /** This control connection, sampled when SITE MPTCP was received. */
+  control: SiteMptcpConnection;
+  /** The last data connection of this session, null before the first. */
+  data: SiteMptcpData | null;
+  /**
+   * The server namespace's MPTcpExt counters that changed since this client logged in (nonzero
+   * deltas only). Namespace-wide: other clients' connections count too.
+   */
+  counters: { since: string; deltas: Record<string, number> } | { since: string; error: string };
+}
+
+export function formatSocketAddress(address: SocketAddress | undefined): string | undefined {
+  if (!address) return undefined;
+  return address.family === 6 ? `[${address.address}]:${address.port}` : `${address.address}:${address.port}`;
+}
+
+/**
+ * The compact view of a report. `accepted`: the socket came from our listener (then its protocol
+ * says whether MP_CAPABLE arrived). `sysctlChecksum`: the namespace setting, for non-MPTCP states.
+ */
+export function connectionView(report: ConnectionReport, accepted: boolean, sysctlChecksum: number | undefined): SiteMptcpConnection {
+  const csum = report.info?.csumEnabled;
+  const checksum: SiteMptcpConnection['checksum'] =
+    csum !== undefined
+      ? { enabled: csum, source: 'mptcp_info' }
+      : sysctlChecksum !== undefined
+        ? { enabled: sysctlChecksum !== 0, source: 'sysctl' }
+        : { enabled: null, source: 'unknown' };
+  const list: SiteMptcpSubflow[] = report.subflowDetails.map((detail) => ({
+    ...(detail.id !== undefined ? { id: detail.id } : {}),
+    local: formatSocketAddress(detail.local),
+    remote: formatSocketAddress(detail.remote),
+  }));
+  return {
+    socket: report.socket,
+    state: report.state,
+    mpCapableReceived: accepted ? report.socket === 'mptcp' : null,
+    local: formatSocketAddress(report.local),
+    remote: formatSocketAddress(report.remote),
+    subflows: { total: report.subflows.total, list },
+    checksum,
+    ...(report.info?.bytesSent !== undefined ? { bytesSent: report.info.bytesSent } : {}),
+    ...(report.info?.bytesReceived !== undefined ? { bytesReceived: report.info.bytesReceived } : {}),
+    sampledAt: new Date().toISOString(),
+  };
+}
+
+/** Parses the reply text after "200 " (for clients such as `probe`); throws on anything else. */
+export function parseSiteMptcpReply(text: string): SiteMptcpView {
+  const json = text.replace(/^200[ -]/, '').trim();
+  const value = JSON.parse(json) as SiteMptcpView;
+  if (value?.schema !== SITE_MPTCP_SCHEMA) throw new Error(`not a ${SITE_MPTCP_SCHEMA} reply`);
+  return value;
+}
