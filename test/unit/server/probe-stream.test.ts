@@ -1,0 +1,52 @@
+// The probe stream must be deterministic by offset (REST, digests) and the same on every run.
+import { createHash } from 'node:crypto';
+import fc from 'fast-check';
+import { describe, expect, test } from 'vitest';
+import { computeDigest, DigestCache } from '../../../src/server/digest-cache.js';
+import { BLOCK_SIZE, blockRotation, probeBytes, probeSegments } from '../../../src/server/probe-stream.js';
+
+describe('probe stream', () => {
+  test('pinned: the first bytes and the 10M digest never change (probe clients compare them)', async () => {
+    expect(probeBytes(0, 16).toString('hex')).toBe('67ddb6cf07862167da5231262e62834e');
+    expect(await computeDigest(10 << 20)).toBe('5e58116764eb1b6a9475eeabf3cb88bf18fe114d23e3c5f34699090c740a7477');
+  });
+
+  test('any range equals the same slice of a longer read (REST from any offset)', () => {
+    const whole = probeBytes(0, 3 * BLOCK_SIZE + 17);
+    fc.assert(
+      fc.property(fc.nat(whole.length), fc.nat(whole.length), (a, b) => {
+        const [start, end] = a <= b ? [a, b] : [b, a];
+        return probeBytes(start, end).equals(whole.subarray(start, end));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  test('segments are at most one block long and cover the range exactly', () => {
+    const segments = [...probeSegments(123, 5 * BLOCK_SIZE + 9)];
+    expect(segments.every((s) => s.length > 0 && s.length <= BLOCK_SIZE)).toBe(true);
+    expect(segments.reduce((sum, s) => sum + s.length, 0)).toBe(5 * BLOCK_SIZE + 9 - 123);
+  });
+
+  test('blocks differ from each other (rotations spread) and bytes look random', () => {
+    const rotations = new Set(Array.from({ length: 1000 }, (_, i) => blockRotation(i)));
+    expect(rotations.size).toBeGreaterThan(990);
+    const sample = probeBytes(0, 1 << 16);
+    const counts = new Array(256).fill(0);
+    for (const byte of sample) counts[byte] += 1;
+    // 65536 bytes over 256 values: 256 each on average; a broken generator gives zeros or spikes.
+    expect(Math.min(...counts)).toBeGreaterThan(150);
+    expect(Math.max(...counts)).toBeLessThan(380);
+  });
+
+  test('digest cache: computed once per size, equals hashing the bytes', async () => {
+    const cache = new DigestCache(2);
+    const size = 2 * BLOCK_SIZE + 5;
+    const first = cache.digest(size);
+    expect(cache.digest(size)).toBe(first);
+    expect(await first).toBe(createHash('sha256').update(probeBytes(0, size)).digest('hex'));
+    cache.digest(1);
+    cache.digest(2);
+    expect(cache.digest(size)).not.toBe(first); // evicted (LRU of 2)
+  });
+});
