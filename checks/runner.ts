@@ -1,0 +1,52 @@
+// Runs checks together (their host reads overlap and are shared) and reports them in registry order.
+// A check that throws is `error` with the exception's message: a broken check, not a finding.
+import type { CheckContext, CheckResult, Check, ResultStatus } from './types.js';
+
+export const CHECK_TIMEOUT_MS = 8_000;
+
+export interface CheckSummary {
+  total: number;
+  pass: number;
+  warn: number;
+  fail: number;
+  skip: number;
+  error: number;
+  /** No fail and no error. */
+  ok: boolean;
+}
+
+async function runOne(check: Check, context: CheckContext, timeoutMs: number): Promise<CheckResult> {
+  const started = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const outcome = await Promise.race([
+      check.run(context),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
+      }),
+    ]);
+    return { id: check.id, title: check.title, ...outcome, durationMs: Math.round(performance.now() - started) };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return {
+      id: check.id,
+      title: check.title,
+      status: 'error',
+      summary: `check failed: ${message.split('\n')[0]}`,
+      evidence: [message],
+      durationMs: Math.round(performance.now() - started),
+    };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export async function runChecks(checks: readonly Check[], context: CheckContext, options: { timeoutMs?: number } = {}): Promise<CheckResult[]> {
+  return Promise.all(checks.map((check) => runOne(check, context, options.timeoutMs ?? CHECK_TIMEOUT_MS)));
+}
+
+export function summarize(results: readonly CheckResult[]): CheckSummary {
+  const count = (status: ResultStatus) => results.filter((r) => r.status === status).length;
+  const summary = { total: results.length, pass: count('pass'), warn: count('warn'), fail: count('fail'), skip: count('skip'), error: count('error') };
+  return { ...summary, ok: summary.fail === 0 && summary.error === 0 };
+}

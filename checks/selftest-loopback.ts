@@ -1,0 +1,42 @@
+// selftest.loopback: a real MPTCP connection over loopback, through the project's own listener and
+// client, exchanging data. If MPTCP does not hold even here, something on this host (a BPF program,
+// a firewall rule stripping option 30 on lo) removes it. The exchange itself is context.loopback()
+// (checks/loopback-probe.ts), so pointing it at `serve` later changes one file.
+import type { Check } from './types.js';
+
+export const selftestLoopbackCheck: Check = {
+  id: 'selftest.loopback',
+  title: 'loopback self-test',
+  async run({ loopback }) {
+    let result;
+    try {
+      result = await loopback();
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      return { status: 'fail', summary: `loopback connection failed: ${message}`, evidence: [message] };
+    }
+    const evidence = [
+      `${result.address}: ${result.bytes} bytes each way in ${result.elapsedMs} ms`,
+      `client: ${result.client.state} (${result.client.method}), ${result.subflows} subflow${result.subflows === 1 ? '' : 's'}`,
+      `server: ${result.server.state} (${result.server.method})`,
+    ];
+    if (result.socket === 'tcp') {
+      return { status: 'skip', summary: `no MPTCP socket to test with: ${result.reasonText ?? 'refused'}`, evidence };
+    }
+    const held = result.client.state === 'mptcp' && result.server.state === 'mptcp';
+    if (held) {
+      return { status: 'pass', summary: `MPTCP held on both ends over ${result.address} while data flowed`, evidence };
+    }
+    const who = [result.client.state !== 'mptcp' ? 'client' : '', result.server.state !== 'mptcp' ? 'server' : ''].filter(Boolean).join(' and ');
+    return {
+      status: 'fail',
+      summary: `MPTCP did not hold over loopback (${who} fell back to TCP)`,
+      evidence,
+      fix: {
+        advice: 'Something on this host strips MPTCP even on loopback: look for firewall rules on lo (TCPOPTSTRIP, ' +
+          'nftables "tcp option" edits) and BPF programs attached to cgroups (bpftool cgroup tree).',
+        commands: [['nft', 'list', 'ruleset'], ['iptables', '-t', 'mangle', '-S'], ['bpftool', 'cgroup', 'tree']],
+      },
+    };
+  },
+};

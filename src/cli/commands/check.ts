@@ -1,0 +1,73 @@
+// mptcp-doctor check (and plain `mptcp-doctor`): the host readiness audit. Runs every check of
+// checks/registry.ts together and reports them as a table, JSON or Prometheus text.
+import { runLoopbackProbe } from '../../../checks/loopback-probe.js';
+import { checkIds, selectChecks } from '../../../checks/registry.js';
+import { runChecks, summarize, type CheckSummary } from '../../../checks/runner.js';
+import type { CheckResult } from '../../../checks/types.js';
+import { renderChecks } from '../../report/checks.js';
+import { renderPrometheus } from '../../report/prometheus.js';
+import { writeFileAtomic } from '../../sys/atomic-write.js';
+import { createHost } from '../../sys/real-host.js';
+import { defineCommand } from '../command.js';
+import { CannotRunError, UsageError } from '../errors.js';
+import { ExitCode } from '../exit-codes.js';
+
+export interface CheckJson {
+  schema: 'mptcp-doctor/check/v1';
+  checks: CheckResult[];
+  summary: CheckSummary;
+  durationMs: number;
+}
+
+/** `--only a,b --only c` -> ['a', 'b', 'c']; unknown ids are a usage error naming the valid ones. */
+export function parseOnly(values: string[] | undefined): string[] | undefined {
+  const ids = (values ?? []).flatMap((v) => String(v).split(',')).map((v) => v.trim()).filter(Boolean);
+  if (ids.length === 0) return undefined;
+  const { unknown } = selectChecks(ids);
+  if (unknown.length > 0) throw new UsageError(`unknown check id ${unknown.join(', ')} (known: ${checkIds.join(', ')})`);
+  return ids;
+}
+
+/** Runs the chosen checks against this host (a fresh snapshot each call). */
+export async function auditHost(only?: string[]): Promise<CheckResult[]> {
+  return runChecks(selectChecks(only).selected, { host: createHost(), loopback: runLoopbackProbe });
+}
+
+export const checkCommand = defineCommand({
+  command: ['check', '$0'],
+  describe: 'audit this host: is it ready for MPTCP, and what to do when not',
+  builder: (y) =>
+    y
+      .option('only', { type: 'string', array: true, describe: `run only these checks (comma-separated ids: ${checkIds.join(', ')})` })
+      .option('format', { type: 'string', choices: ['table', 'json', 'prometheus'] as const, describe: 'output format (default table; --json = --format json)' })
+      .option('output', { alias: 'o', type: 'string', describe: 'write the report to FILE atomically (for node_exporter textfile collector)' }),
+  async run(options, output) {
+    const only = parseOnly(options.only);
+    const format = options.format ?? (options.json ? 'json' : 'table');
+    if (options.json && options.format && options.format !== 'json') throw new UsageError('--json conflicts with --format ' + options.format);
+    if (options.output === '') throw new UsageError('--output needs a file name');
+    const started = performance.now();
+    const results = await auditHost(only);
+    const summary = summarize(results);
+    let text: string;
+    if (format === 'json') {
+      const json: CheckJson = { schema: 'mptcp-doctor/check/v1', checks: results, summary, durationMs: Math.round(performance.now() - started) };
+      text = `${JSON.stringify(json, null, 2)}\n`;
+    } else if (format === 'prometheus') {
+      text = renderPrometheus(results);
+    } else {
+      text = `${renderChecks(results, { color: output.color && !options.output, verbose: options.verbose })}\n`;
+    }
+    if (options.output) {
+      try {
+        await writeFileAtomic(options.output, text);
+      } catch (error) {
+        throw new CannotRunError(`cannot write ${options.output}: ${(error as { code?: string }).code ?? (error as Error).message}`);
+      }
+      if (options.verbose) output.log(`wrote ${options.output}`);
+    } else {
+      output.out(text);
+    }
+    return summary.ok ? ExitCode.ok : ExitCode.problem;
+  },
+});

@@ -1,0 +1,22 @@
+// A yes/no question on the terminal (stderr), answered within a time limit; no answer is "no".
+import { createInterface } from 'node:readline/promises';
+
+export const CONFIRM_TIMEOUT_MS = 120_000;
+
+export function canAsk(): boolean {
+  return Boolean(process.stdin.isTTY && process.stderr.isTTY);
+}
+
+export async function confirm(question: string, timeoutMs = CONFIRM_TIMEOUT_MS): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  const signal = AbortSignal.timeout(timeoutMs);
+  try {
+    const answer = await rl.question(`${question} [y/N] `, { signal });
+    return /^y(es)?$/i.test(answer.trim());
+  } catch {
+    process.stderr.write('\nno answer: nothing changed\n');
+    return false;
+  } finally {
+    rl.close();
+  }
+}

@@ -1,0 +1,81 @@
+// Human rendering of readiness check results: grouped by status (worst first), coloured, then the
+// suggested fixes and a count line. Shared by `check` and `fix`.
+import type { CheckResult, ResultStatus } from '../../checks/types.js';
+import { paint, renderTable, TERMINAL_WIDTH } from './table.js';
+
+export const STATUS_ORDER: readonly ResultStatus[] = ['error', 'fail', 'warn', 'pass', 'skip'];
+
+const COLOURS: Record<ResultStatus, 'red' | 'yellow' | 'green' | 'dim'> = {
+  error: 'red',
+  fail: 'red',
+  warn: 'yellow',
+  pass: 'green',
+  skip: 'dim',
+};
+
+export function statusWord(status: ResultStatus, color: boolean): string {
+  return paint(color, COLOURS[status], status.toUpperCase());
+}
+
+/** One argument array as a shell would need it typed (for display only: we never run shell strings). */
+export function formatCommand(argv: readonly string[]): string {
+  return argv.map((arg) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`)).join(' ');
+}
+
+/** Word-wraps `text` to `width` columns, every line starting with `indent` (the first with `first`). */
+export function wrapText(text: string, width: number, indent: string, first = indent): string {
+  const lines: string[] = [];
+  let line = first;
+  let empty = true;
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    if (!empty && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = indent;
+      empty = true;
+    }
+    line += (empty ? '' : ' ') + word;
+    empty = false;
+  }
+  lines.push(line);
+  return lines.join('\n');
+}
+
+export function sortByStatus(results: readonly CheckResult[]): CheckResult[] {
+  return [...results].sort((a, b) => STATUS_ORDER.indexOf(a.status) - STATUS_ORDER.indexOf(b.status));
+}
+
+export function renderCountLine(results: readonly CheckResult[], color: boolean): string {
+  const parts = STATUS_ORDER.map((status) => {
+    const count = results.filter((r) => r.status === status).length;
+    const text = `${count} ${status}`;
+    return count > 0 ? paint(color, COLOURS[status], text) : text;
+  });
+  return `${results.length} checks: ${parts.join(', ')}`;
+}
+
+export interface RenderChecksOptions {
+  color: boolean;
+  /** Evidence lines under each check. */
+  verbose?: boolean;
+}
+
+export function renderChecks(results: readonly CheckResult[], options: RenderChecksOptions): string {
+  const rows: string[][] = [];
+  for (const result of sortByStatus(results)) {
+    rows.push([statusWord(result.status, options.color), result.id, result.summary]);
+    if (options.verbose) for (const line of result.evidence) rows.push(['', '', paint(options.color, 'dim', `· ${line}`)]);
+  }
+  const blocks = [renderTable(rows).replace(/\n+$/, '')];
+  const fixes = sortByStatus(results).filter((r) => (r.status === 'fail' || r.status === 'warn') && r.fix);
+  if (fixes.length > 0) {
+    const lines = ['Suggested fixes (mptcp-doctor fix applies the sysctl ones; run the others yourself):'];
+    for (const result of fixes) {
+      lines.push(`  ${paint(options.color, 'bold', result.id)}:`);
+      lines.push(wrapText(result.fix!.advice, TERMINAL_WIDTH, '    '));
+      for (const command of result.fix!.commands) lines.push(`    $ ${formatCommand(command)}`);
+    }
+    blocks.push(lines.join('\n'));
+  }
+  blocks.push(renderCountLine(results, options.color));
+  return blocks.join('\n\n');
+}
