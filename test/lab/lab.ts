@@ -1,0 +1,387 @@
+// A lab: network namespaces joined by veth pairs (topology.ts has the address plan), the
+// programs started inside them, and everything needed to take it all down again.
+import { mkdtempSync, rmSync, chmodSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { registerForCleanup, unregisterForCleanup } from './cleanup.js';
+import { diffCounters, snapshotCounters, type Counters } from './counters.js';
+import { execIn, type ExecOptions, type ExecResult } from './exec.js';
+import { nextLabPrefix } from './names.js';
+import { cliEntry, packageRoot } from './paths.js';
+import { LabProcess, signal, waitGone, type SpawnOptions } from './process.js';
+import { killAndDeleteSync, namespacePids, sweepStaleNamespaces } from './sweep.js';
+import {
+  planAddresses, planLinks, SERVER_LINK,
+  type LabAddresses, type LabSpec, type LinkInfo, type Role,
+} from './topology.js';
+
+export type NamespaceRef = Role | string;
+
+const SHORT: Record<Role, string> = { client: 'cli', router: 'rtr', server: 'srv' };
+
+export interface ShapeOptions {
+  /** tbf rate in Mbit/s */
+  rateMbit: number;
+  /** which way to shape: toward the client (`down`), from it (`up`), or both (default) */
+  direction?: 'down' | 'up' | 'both';
+  /** tbf burst in bytes (default 32 KiB) */
+  burstBytes?: number;
+  /** tbf latency (queue limit) in ms (default 100) */
+  latencyMs?: number;
+}
+
+export class Lab {
+  readonly prefix: string;
+  /** namespace names by role (`router` only in routed labs) */
+  readonly namespaces: Readonly<Partial<Record<Role, string>>>;
+  readonly links: readonly LinkInfo[];
+  readonly addresses: LabAddresses;
+  /** per-lab scratch directory (mode 755: vsftpd's unprivileged user must traverse it) */
+  readonly tmpDir: string;
+  private readonly processes = new Set<LabProcess>();
+  private readonly teardowns: Array<() => Promise<void> | void> = [];
+  private readonly downLinks = new Set<number>();
+  private destroyed = false;
+
+  constructor(readonly spec: LabSpec) {
+    this.prefix = spec.prefix ?? nextLabPrefix();
+    const roles: Role[] = spec.topology === 'direct' ? ['client', 'server'] : ['client', 'router', 'server'];
+    this.namespaces = Object.fromEntries(roles.map((r) => [r, `${this.prefix}-${SHORT[r]}`]));
+    this.links = planLinks(spec);
+    this.addresses = planAddresses(spec, this.links);
+    this.tmpDir = mkdtempSync(path.join(tmpdir(), `${this.prefix}-`));
+    chmodSync(this.tmpDir, 0o755);
+  }
+
+  get ipv6(): boolean {
+    return this.spec.ipv6 ?? true;
+  }
+
+  /** Resolves a role ('client' | 'router' | 'server') or a namespace name to the namespace name. */
+  ns(ref: NamespaceRef): string {
+    if (ref === 'client' || ref === 'router' || ref === 'server') {
+      const name = this.namespaces[ref];
+      if (!name) throw new Error(`lab: a ${this.spec.topology} lab has no ${ref}`);
+      return name;
+    }
+    if (!Object.values(this.namespaces).includes(ref)) throw new Error(`lab: ${ref} is not a namespace of this lab`);
+    return ref;
+  }
+
+  /** Runs argv in the namespace, collects stdout/stderr/exit code (timeout default 20 s). */
+  exec(ns: NamespaceRef, argv: readonly string[], options?: ExecOptions): Promise<ExecResult> {
+    return execIn(this.ns(ns), argv, options);
+  }
+
+  /** Starts a long-running program in the namespace; destroy() stops it if the test does not. */
+  spawn(ns: NamespaceRef, argv: readonly string[], options?: SpawnOptions): LabProcess {
+    this.assertAlive();
+    const child = new LabProcess(this.ns(ns), [...argv], options);
+    this.processes.add(child);
+    return child;
+  }
+
+  /** argv for node running our compiled CLI (dist/src/cli/main.js; `npm run build` first). */
+  cliArgv(args: readonly string[]): string[] {
+    return [process.execPath, cliEntry, ...args];
+  }
+
+  /** argv for node running a .ts (through tsx) or .js script; relative paths are from the package root. */
+  scriptArgv(script: string, args: readonly string[] = []): string[] {
+    const file = path.resolve(packageRoot, script);
+    const loader = /\.[cm]?ts$/.test(file) ? ['--import', 'tsx'] : [];
+    return [process.execPath, ...loader, file, ...args];
+  }
+
+  /**
+   * Runs node in the namespace: a script when the first element ends in .ts/.js/.mjs/.cjs (TypeScript
+   * through tsx), otherwise our CLI with these arguments. Runs with cwd = package root.
+   */
+  runNode(ns: NamespaceRef, scriptOrArgs: string | readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
+    return this.exec(ns, this.nodeArgv(scriptOrArgs), { cwd: packageRoot, ...options });
+  }
+
+  /** runNode for long-running scripts (servers): returns the managed process. */
+  spawnNode(ns: NamespaceRef, scriptOrArgs: string | readonly string[], options: SpawnOptions = {}): LabProcess {
+    return this.spawn(ns, this.nodeArgv(scriptOrArgs), { cwd: packageRoot, ...options });
+  }
+
+  private nodeArgv(scriptOrArgs: string | readonly string[]): string[] {
+    const argv = typeof scriptOrArgs === 'string' ? [scriptOrArgs] : [...scriptOrArgs];
+    if (argv.length > 0 && /\.[cm]?[jt]s$/.test(argv[0]!)) return this.scriptArgv(argv[0]!, argv.slice(1));
+    return this.cliArgv(argv);
+  }
+
+  /** MPTcpExt counters (or another /proc/net/netstat group) of one namespace. */
+  counters(ns: NamespaceRef, group = 'MPTcpExt'): Promise<Counters> {
+    return snapshotCounters(this.ns(ns), group);
+  }
+
+  /** Counter changes (non-zero only) while fn ran, per namespace asked for. */
+  async countersAround<T>(namespaces: NamespaceRef[], fn: () => Promise<T>): Promise<{ result: T; deltas: Record<string, Counters> }> {
+    const before = await Promise.all(namespaces.map((n) => this.counters(n)));
+    const result = await fn();
+    const after = await Promise.all(namespaces.map((n) => this.counters(n)));
+    const deltas: Record<string, Counters> = {};
+    namespaces.forEach((n, i) => { deltas[n] = diffCounters(before[i]!, after[i]!); });
+    return { result, deltas };
+  }
+
+  /** Registers work for destroy() (run before processes are stopped, most recent first). */
+  onDestroy(fn: () => Promise<void> | void): void {
+    this.teardowns.push(fn);
+  }
+
+  link(index: number): LinkInfo {
+    const link = this.links[index - 1];
+    if (!link) throw new Error(`lab: no link ${index} (this lab has ${this.links.length})`);
+    return link;
+  }
+
+  // ---- building ------------------------------------------------------------------------------
+
+  /** Creates namespaces, links, addresses, routes, MPTCP settings; warms paths up. */
+  async build(): Promise<void> {
+    registerForCleanup(this);
+    const ns = this.namespaces;
+    for (const name of Object.values(ns)) await execIn(undefined, ['ip', 'netns', 'add', name!], { check: true });
+    await Promise.all(Object.entries(ns).map(([role, name]) => this.prepareNamespace(role as Role, name!)));
+    for (const link of this.links) await this.addLink(link);
+    if (this.spec.topology === 'routed') await this.addServerLink();
+    for (const link of this.links) await this.configureLinkRouting(link);
+    await this.configureMptcp();
+    if (this.spec.warmUp ?? true) await this.warmUp();
+  }
+
+  private async prepareNamespace(role: Role, name: string): Promise<void> {
+    await execIn(name, ['ip', 'link', 'set', 'lo', 'up'], { check: true });
+    const sysctls: Record<string, string | number> = {
+      // Replies on link 2 come back to an address that the main table routes via link 1: strict
+      // reverse-path filtering would drop them. Per namespace, never the host's.
+      'net.ipv4.conf.all.rp_filter': 0,
+      'net.ipv4.conf.default.rp_filter': 0,
+      // IPv6 addresses would otherwise vanish on link down; linkUp() re-adds them anyway.
+      'net.ipv6.conf.all.keep_addr_on_down': 1,
+      'net.ipv6.conf.default.keep_addr_on_down': 1,
+      // Link-local addresses are not added by us (no nodad): without this their DAD delays the
+      // first neighbour discovery by about 1 s.
+      'net.ipv6.conf.all.accept_dad': 0,
+      'net.ipv6.conf.default.accept_dad': 0,
+      ...(role === 'router' ? { 'net.ipv4.ip_forward': 1, 'net.ipv6.conf.all.forwarding': 1 } : {}),
+      ...this.spec.sysctls?.[role],
+    };
+    const args = Object.entries(sysctls).map(([k, v]) => {
+      if (!k.startsWith('net.')) throw new Error(`lab: sysctl ${k} is not per network namespace`);
+      return `${k}=${v}`;
+    });
+    await execIn(name, ['sysctl', '-q', '-w', ...args], { check: true });
+  }
+
+  private async addLink(link: LinkInfo): Promise<void> {
+    const cli = this.ns('client');
+    const peer = this.ns(link.peerRole);
+    // Created inside the client namespace with the peer end placed straight into its namespace:
+    // nothing ever appears in the host's namespace.
+    // Distinct ifindexes at the two ends: the kernel treats a veth's carrier change as urgent only
+    // when its ifindex differs from its peer's (linkwatch_urgent_event); fresh namespaces would give
+    // both ends index 2, and the deferred event costs IPv6 about 1 s before the link is usable.
+    await execIn(cli, [
+      'ip', 'link', 'add', link.clientIf, 'index', String(10 + link.index), 'type', 'veth',
+      'peer', 'name', link.peerIf, 'index', String(20 + link.index), 'netns', peer,
+    ], { check: true });
+    await this.addressLink(link);
+  }
+
+  private async addressLink(link: LinkInfo): Promise<void> {
+    const cli = this.ns('client');
+    const peer = this.ns(link.peerRole);
+    await Promise.all([
+      this.setAddresses(cli, link.clientIf, link.client.v4, link.client.v6, link.prefix4, link.prefix6),
+      this.setAddresses(peer, link.peerIf, link.peer.v4, link.peer.v6, link.prefix4, link.prefix6),
+    ]);
+  }
+
+  private async setAddresses(ns: string, ifname: string, v4: string, v6: string | undefined, p4: number, p6: number): Promise<void> {
+    await execIn(ns, ['ip', 'addr', 'replace', `${v4}/${p4}`, 'dev', ifname], { check: true });
+    if (v6) await execIn(ns, ['ip', '-6', 'addr', 'replace', `${v6}/${p6}`, 'dev', ifname, 'nodad'], { check: true });
+    await execIn(ns, ['ip', 'link', 'set', ifname, 'up'], { check: true });
+  }
+
+  private async addServerLink(): Promise<void> {
+    const rtr = this.ns('router');
+    const srv = this.ns('server');
+    const router = this.addresses.router!.server;
+    const server = this.addresses.server;
+    await execIn(rtr, [
+      'ip', 'link', 'add', SERVER_LINK.routerIf, 'index', '30', 'type', 'veth',
+      'peer', 'name', SERVER_LINK.serverIf, 'index', '31', 'netns', srv,
+    ], { check: true });
+    await Promise.all([
+      this.setAddresses(rtr, SERVER_LINK.routerIf, router.v4, router.v6, SERVER_LINK.prefix4, SERVER_LINK.prefix6),
+      this.setAddresses(srv, SERVER_LINK.serverIf, server.v4, server.v6, SERVER_LINK.prefix4, SERVER_LINK.prefix6),
+    ]);
+    await execIn(srv, ['ip', 'route', 'replace', 'default', 'via', router.v4], { check: true });
+    if (router.v6) await execIn(srv, ['ip', '-6', 'route', 'replace', 'default', 'via', router.v6], { check: true });
+  }
+
+  /** Default route via link 1 in the main table; per link: `ip rule from <addr> table 10x` + default in it. */
+  private async configureLinkRouting(link: LinkInfo): Promise<void> {
+    if (this.spec.topology === 'direct') return;
+    const cli = this.ns('client');
+    const families: Array<['-4' | '-6', string, string]> = [['-4', link.client.v4, link.peer.v4]];
+    if (link.client.v6 && link.peer.v6) families.push(['-6', link.client.v6, link.peer.v6]);
+    for (const [family, source, gateway] of families) {
+      if (link.index === 1) await execIn(cli, ['ip', family, 'route', 'replace', 'default', 'via', gateway, 'dev', link.clientIf], { check: true });
+      await execIn(cli, ['ip', family, 'route', 'replace', 'default', 'via', gateway, 'dev', link.clientIf, 'table', String(link.table)], { check: true });
+      const rules = await execIn(cli, ['ip', family, 'rule', 'show', 'from', source, 'table', String(link.table)], { check: true });
+      if (rules.stdout.trim() === '') {
+        await execIn(cli, ['ip', family, 'rule', 'add', 'from', source, 'table', String(link.table)], { check: true });
+      }
+    }
+  }
+
+  private async configureMptcp(): Promise<void> {
+    const subflows = String(this.spec.limits?.subflows ?? 2);
+    const accepted = String(this.spec.limits?.addAddrAccepted ?? 2);
+    for (const role of ['client', 'server'] as const) {
+      await execIn(this.ns(role), ['ip', 'mptcp', 'limits', 'set', 'subflows', subflows, 'add_addr_accepted', accepted], { check: true });
+    }
+    const flags = this.spec.endpointFlags ?? ['subflow'];
+    if (flags === false) return;
+    for (const link of this.links.slice(1)) {
+      for (const address of [link.client.v4, link.client.v6]) {
+        if (!address) continue;
+        await execIn(this.ns('client'), ['ip', 'mptcp', 'endpoint', 'add', address, 'dev', link.clientIf, ...flags], { check: true });
+      }
+    }
+  }
+
+  /** One ping per client address to the server, so neighbour entries exist before tests connect. */
+  async warmUp(links: readonly LinkInfo[] = this.links): Promise<void> {
+    const server = this.addresses.server;
+    const pings: Array<Promise<ExecResult>> = [];
+    for (const link of links) {
+      if (this.downLinks.has(link.index)) continue;
+      pings.push(this.exec('client', ['ping', '-c', '1', '-W', '2', '-q', '-I', link.client.v4, server.v4], { timeoutMs: 5000 }));
+      if (link.client.v6 && server.v6) {
+        pings.push(this.exec('client', ['ping', '-6', '-c', '1', '-W', '2', '-q', '-I', link.client.v6, server.v6], { timeoutMs: 5000 }));
+      }
+    }
+    const failed = (await Promise.all(pings)).filter((r) => !r.ok);
+    if (failed.length > 0) throw new Error(`lab: warm-up ping failed: ${failed.map((r) => r.argv.slice(4).join(' ')).join('; ')}`);
+  }
+
+  // ---- links -----------------------------------------------------------------------------------
+
+  /** Takes link `index` down at both ends (the kernel then drops its routes). */
+  async linkDown(index: number): Promise<void> {
+    const link = this.link(index);
+    await this.exec('client', ['ip', 'link', 'set', link.clientIf, 'down'], { check: true });
+    await this.exec(link.peerRole, ['ip', 'link', 'set', link.peerIf, 'down'], { check: true });
+    this.downLinks.add(index);
+  }
+
+  /** Brings link `index` up and restores what down removed (addresses, routes, rules), then pings it. */
+  async linkUp(index: number): Promise<void> {
+    const link = this.link(index);
+    await this.addressLink(link);
+    await this.configureLinkRouting(link);
+    this.downLinks.delete(index);
+    // The veth reports carrier a moment after both ends are up; the ping also waits for that.
+    const deadline = Date.now() + 3000;
+    for (;;) {
+      try {
+        await this.warmUp([link]);
+        return;
+      } catch (error) {
+        if (Date.now() > deadline) throw error;
+        await sleep(50);
+      }
+    }
+  }
+
+  /** tbf on link `index` (router/peer egress for `down`, client egress for `up`). Replaces earlier shaping. */
+  async shape(index: number, options: ShapeOptions): Promise<void> {
+    const link = this.link(index);
+    const direction = options.direction ?? 'both';
+    const tbf = ['tbf', 'rate', `${options.rateMbit}mbit`, 'burst', String(options.burstBytes ?? 32 * 1024), 'latency', `${options.latencyMs ?? 100}ms`];
+    if (direction !== 'up') await this.exec(link.peerRole, ['tc', 'qdisc', 'replace', 'dev', link.peerIf, 'root', ...tbf], { check: true });
+    if (direction !== 'down') await this.exec('client', ['tc', 'qdisc', 'replace', 'dev', link.clientIf, 'root', ...tbf], { check: true });
+  }
+
+  /** Removes shaping from link `index` (both ends). */
+  async unshape(index: number): Promise<void> {
+    const link = this.link(index);
+    await this.exec(link.peerRole, ['tc', 'qdisc', 'del', 'dev', link.peerIf, 'root']);
+    await this.exec('client', ['tc', 'qdisc', 'del', 'dev', link.clientIf, 'root']);
+  }
+
+  // ---- teardown --------------------------------------------------------------------------------
+
+  /**
+   * Stops every program the lab started (SIGTERM, then SIGKILL; waits until the pids are gone),
+   * then anything else still running in its namespaces, deletes the namespaces and the temp dir.
+   * Idempotent; safe after a failed build.
+   */
+  async destroy(): Promise<void> {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    const errors: unknown[] = [];
+    for (const fn of this.teardowns.reverse()) {
+      try {
+        await fn();
+      } catch (error) {
+        errors.push(error);
+      }
+    }
+    await Promise.all([...this.processes].map((p) => p.stop(1500).catch((e: unknown) => { errors.push(e); })));
+    // Children of our programs (vsftpd sessions, forks) are not ours directly but live in our namespaces.
+    for (const name of Object.values(this.namespaces)) {
+      const pids = namespacePids(name!);
+      pids.forEach((pid) => signal(pid, 'SIGTERM'));
+      let left = await waitGone(pids, 1000);
+      left.forEach((pid) => signal(pid, 'SIGKILL'));
+      left = await waitGone(left, 2000);
+      if (left.length > 0) errors.push(new Error(`lab: pids ${left.join(',')} in ${name} survived SIGKILL`));
+    }
+    for (const name of Object.values(this.namespaces)) {
+      await execIn(undefined, ['ip', 'netns', 'delete', name!]);
+    }
+    rmSync(this.tmpDir, { recursive: true, force: true });
+    unregisterForCleanup(this);
+    if (errors.length > 0) throw errors[0];
+  }
+
+  /** Synchronous emergency version for exit/signal handlers. */
+  destroySync(): void {
+    this.destroyed = true;
+    for (const p of this.processes) p.killNow();
+    for (const name of Object.values(this.namespaces)) killAndDeleteSync(name!);
+    rmSync(this.tmpDir, { recursive: true, force: true });
+  }
+
+  get isDestroyed(): boolean {
+    return this.destroyed;
+  }
+
+  private assertAlive(): void {
+    if (this.destroyed) throw new Error('lab: already destroyed');
+  }
+}
+
+/**
+ * Builds a lab. If building fails, whatever was made is torn down before the error is rethrown.
+ * Also removes namespaces left by earlier runs whose process died (names carry the creator pid).
+ */
+export async function createLab(spec: LabSpec): Promise<Lab> {
+  sweepStaleNamespaces();
+  const lab = new Lab(spec);
+  try {
+    await lab.build();
+  } catch (error) {
+    await lab.destroy().catch(() => undefined);
+    throw error;
+  }
+  return lab;
+}

@@ -1,0 +1,139 @@
+// Long-running programs in a namespace (servers): output kept in memory, wait for a listening port
+// or a line of output, stop with SIGTERM then SIGKILL, and wait until the pid is really gone.
+import { existsSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ResultPromise } from 'execa';
+import { execIn, resultOf, spawnIn, type ExecResult } from './exec.js';
+
+const OUTPUT_LIMIT = 1 << 20;
+
+export interface SpawnOptions {
+  env?: Record<string, string>;
+  cwd?: string;
+}
+
+export class LabProcess {
+  readonly pid: number;
+  readonly done: Promise<ExecResult>;
+  private stdoutText = '';
+  private stderrText = '';
+  private finished: ExecResult | undefined;
+
+  constructor(readonly ns: string | undefined, readonly argv: string[], options: SpawnOptions = {}) {
+    const child: ResultPromise = spawnIn(ns, argv, options);
+    if (child.pid === undefined) {
+      // execa reports spawn errors through the promise; make them visible right here.
+      throw new Error(`lab: could not start \`${argv.join(' ')}\``);
+    }
+    this.pid = child.pid;
+    child.stdout?.setEncoding('utf8');
+    child.stderr?.setEncoding('utf8');
+    child.stdout?.on('data', (chunk: string) => { this.stdoutText = keepTail(this.stdoutText + chunk); });
+    child.stderr?.on('data', (chunk: string) => { this.stderrText = keepTail(this.stderrText + chunk); });
+    this.done = child.then(
+      (r) => this.finish(r),
+      (error: unknown) => this.finish(error),
+    );
+    this.child = child;
+  }
+
+  private readonly child: ResultPromise;
+
+  private finish(r: unknown): ExecResult {
+    const result = resultOf(this.argv, r);
+    this.finished = { ...result, stdout: this.stdoutText, stderr: this.stderrText };
+    return this.finished;
+  }
+
+  get exited(): boolean {
+    return this.finished !== undefined;
+  }
+
+  get stdout(): string {
+    return this.stdoutText;
+  }
+
+  get stderr(): string {
+    return this.stderrText;
+  }
+
+  /** Resolves with the result when the program exits; rejects after timeoutMs (the program keeps running). */
+  async wait(timeoutMs = 10_000): Promise<ExecResult> {
+    const timer = sleep(timeoutMs, 'timeout' as const, { ref: false });
+    const winner = await Promise.race([this.done, timer]);
+    if (winner === 'timeout') throw new Error(`lab: \`${this.argv.join(' ')}\` still running after ${timeoutMs} ms`);
+    return winner;
+  }
+
+  /** Waits until something listens on TCP/MPTCP port `port` in the namespace. */
+  async waitForPort(port: number, timeoutMs = 5000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (this.finished) throw new Error(`lab: \`${this.argv.join(' ')}\` exited before listening on ${port}: ${this.describeEnd()}`);
+      const r = await execIn(this.ns, ['ss', '-Hlnt', 'sport', '=', `:${port}`], { timeoutMs: 2000 });
+      if (r.ok && r.stdout.trim() !== '') return;
+      if (Date.now() > deadline) throw new Error(`lab: nothing listens on port ${port} after ${timeoutMs} ms (${this.argv[0]})`);
+      await sleep(25);
+    }
+  }
+
+  /** Waits until stdout+stderr match `pattern`. */
+  async waitForOutput(pattern: RegExp | string, timeoutMs = 5000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const text = this.stdoutText + this.stderrText;
+      const match = typeof pattern === 'string' ? (text.includes(pattern) ? pattern : undefined) : pattern.exec(text)?.[0];
+      if (match !== undefined) return match;
+      if (this.finished) throw new Error(`lab: \`${this.argv.join(' ')}\` exited without printing ${String(pattern)}: ${this.describeEnd()}`);
+      if (Date.now() > deadline) throw new Error(`lab: no ${String(pattern)} from ${this.argv[0]} after ${timeoutMs} ms`);
+      await sleep(20);
+    }
+  }
+
+  /** SIGTERM, then SIGKILL after graceMs; resolves once the process is reaped. Idempotent. */
+  async stop(graceMs = 2000): Promise<ExecResult> {
+    if (this.finished) return this.finished;
+    signal(this.pid, 'SIGTERM');
+    const timer = sleep(graceMs, 'timeout' as const, { ref: false });
+    if ((await Promise.race([this.done, timer])) === 'timeout') {
+      signal(this.pid, 'SIGKILL');
+    }
+    const result = await this.done;
+    await waitGone([this.pid], 2000);
+    return result;
+  }
+
+  private describeEnd(): string {
+    const f = this.finished!;
+    const tail = (f.stderr || f.stdout).trim().split('\n').slice(-3).join(' | ');
+    return `exit ${f.exitCode ?? f.signal}${tail ? `: ${tail}` : ''}`;
+  }
+
+  /** For synchronous emergency cleanup. */
+  killNow(): void {
+    if (!this.finished) signal(this.pid, 'SIGKILL');
+    this.child.kill('SIGKILL');
+  }
+}
+
+function keepTail(text: string): string {
+  return text.length > OUTPUT_LIMIT ? text.slice(-OUTPUT_LIMIT) : text;
+}
+
+export function signal(pid: number, name: NodeJS.Signals): void {
+  try {
+    process.kill(pid, name);
+  } catch {
+    // already gone
+  }
+}
+
+/** Polls /proc until every pid has disappeared (zombies count as present until reaped). */
+export async function waitGone(pids: readonly number[], timeoutMs: number): Promise<number[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const left = pids.filter((pid) => existsSync(`/proc/${pid}`));
+    if (left.length === 0 || Date.now() > deadline) return left;
+    await sleep(20);
+  }
+}
