@@ -2,7 +2,8 @@
 import type { ConnectionState, SocketKind, TcpReason } from '../native/index.js';
 import type { CounterSnapshot } from '../sys/counters.js';
 
-export type ProbeMode = 'epsv' | 'pasv' | 'eprt' | 'port';
+/** A data mode, or 'passive'/'active' when the client chose (EPSV then PASV; EPRT then PORT). */
+export type ProbeMode = 'epsv' | 'pasv' | 'eprt' | 'port' | 'passive' | 'active';
 export type ConnectionRole = 'control' | 'data';
 
 /** One look at a connection: when, and what the kernel said. */

@@ -226,24 +226,29 @@ export interface ConnectionVerdict extends Verdict {
 }
 
 /**
- * The overall verdict: the worst connection's, where the cause that explains the most wins ties
- * (damage over a rewrite over the rest) and the control connection comes before data connections.
+ * The worst of several verdicts: the highest status (fell-back over degraded over held; not-attempted
+ * only when nothing was attempted), then the cause that explains the most (damage over a rewrite over
+ * the rest), then the first (the control connection comes first). Damage to a control stream outranks
+ * everything: it is the failure no application notices.
  */
-export function judgeProbe(evidence: ProbeEvidence): { overall: Verdict; connections: ConnectionVerdict[] } {
-  const connections = evidence.connections.map((c, index) => ({ index, ...judgeConnection(c, evidence) }));
-  if (connections.length === 0) return { overall: verdict('not-attempted', 'none', ['no connection was made']), connections };
-  const attempted = connections.filter((v) => v.status !== 'not-attempted');
-  const pool = attempted.length > 0 ? attempted : connections;
-  const worst = [...pool].sort(
+export function worstVerdict(verdicts: Verdict[]): Verdict {
+  if (verdicts.length === 0) return verdict('not-attempted', 'none', ['no connection was made']);
+  const attempted = verdicts.filter((v) => v.status !== 'not-attempted');
+  const pool = (attempted.length > 0 ? attempted : verdicts).map((v, index) => ({ v, index }));
+  const damaged = pool.find(({ v }) => v.cause === 'stream-damaged');
+  if (damaged) return damaged.v;
+  return pool.sort(
     (a, b) =>
-      STATUS_RANK[b.status] - STATUS_RANK[a.status] ||
-      (CAUSE_RANK[b.cause] ?? 0) - (CAUSE_RANK[a.cause] ?? 0) ||
+      STATUS_RANK[b.v.status] - STATUS_RANK[a.v.status] ||
+      (CAUSE_RANK[b.v.cause] ?? 0) - (CAUSE_RANK[a.v.cause] ?? 0) ||
       a.index - b.index,
-  )[0]!;
-  // Damage to the control stream outranks a fallback elsewhere: it is the one no application notices.
-  const damaged = pool.find((v) => v.cause === 'stream-damaged');
-  const chosen = damaged ?? worst;
-  return { overall: { status: chosen.status, cause: chosen.cause, evidence: chosen.evidence, advice: chosen.advice }, connections };
+  )[0]!.v;
+}
+
+export function judgeProbe(evidence: ProbeEvidence): { overall: Verdict; connections: Verdict[] } {
+  const connections = evidence.connections.map((c) => judgeConnection(c, evidence));
+  const { status, cause, evidence: facts, advice } = worstVerdict(connections);
+  return { overall: { status, cause, evidence: facts, advice }, connections };
 }
 
 export { sum as sumCounters };

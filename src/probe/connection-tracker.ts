@@ -1,0 +1,145 @@
+// Watches every connection an FTP client makes and samples it at each step of the probe:
+// after connect, after login, after each data-channel command, during the transfer and at the end.
+// The samples, the commands and the odd replies become the evidence the verdict rules read.
+import type { FtpConnectionHandle, FtpObserver } from '../ftp/index.js';
+import type { FtpReply } from '../ftp/reply-parser.js';
+import type { ConnectionReport } from '../net/report.js';
+import type { ConnectionEvidence, ConnectionSample, ProbeMode, ReplyAnomaly } from './evidence.js';
+
+export interface TrackedConnection {
+  evidence: ConnectionEvidence;
+  handle: FtpConnectionHandle;
+  openedAtMs: number;
+  closedAtMs?: number;
+  /** Report taken just before the socket closed (data connections), or at the end (control). */
+  final?: ConnectionReport;
+  /** What the data connection was for. */
+  purpose: 'control' | 'transfer' | 'checksum' | 'upload';
+}
+
+/** Data-channel commands an FTP ALG looks at. */
+const DATA_COMMANDS = /^(PORT|EPRT|PASV|EPSV)\b/i;
+/**
+ * Core RFC 959 commands a server must understand: a 500/501 to one we sent well-formed means the
+ * server did not receive what we sent. Extensions (FEAT, EPSV, EPRT, SIZE, SITE...) may be unknown.
+ */
+const CORE_COMMANDS = /^(USER|PASS|TYPE|PORT|PASV|RETR|STOR|APPE|REST|CWD|PWD|NOOP|QUIT|LIST|NLST|MODE|STRU)\b/i;
+
+export function sampleOf(report: ConnectionReport, phase: string, atMs: number): ConnectionSample {
+  return {
+    phase,
+    atMs,
+    state: report.state,
+    subflows: report.state === 'mptcp' ? Math.max(report.subflows.total, report.subflowDetails.length) : 1,
+    localAddresses: report.subflowDetails.map((s) => s.local?.address).filter((a): a is string => a !== undefined),
+  };
+}
+
+export class ConnectionTracker {
+  readonly connections: TrackedConnection[] = [];
+  readonly anomalies: ReplyAnomaly[] = [];
+  readonly notes: string[] = [];
+  private readonly started = Date.now();
+  private purpose: 'transfer' | 'checksum' | 'upload' = 'transfer';
+
+  constructor(
+    private readonly mode: ProbeMode,
+    private readonly expected: (role: 'control' | 'data', mode: ProbeMode | undefined, report: ConnectionReport) => number,
+  ) {}
+
+  now(): number {
+    return Date.now() - this.started;
+  }
+
+  get control(): TrackedConnection | undefined {
+    return this.connections.find((c) => c.evidence.role === 'control');
+  }
+
+  /** The data connection currently open, if any. */
+  get openData(): TrackedConnection | undefined {
+    return this.connections.find((c) => c.evidence.role === 'data' && c.closedAtMs === undefined);
+  }
+
+  /** The next data connections are for this purpose. */
+  setPurpose(purpose: 'transfer' | 'checksum' | 'upload'): void {
+    this.purpose = purpose;
+  }
+
+  /** Samples a connection if it is still open; a closed one keeps its last sample. */
+  sample(tracked: TrackedConnection | undefined, phase: string): void {
+    if (!tracked || tracked.handle.closed) return;
+    try {
+      const report = tracked.handle.report();
+      tracked.evidence.samples.push(sampleOf(report, phase, this.now()));
+      tracked.final = report;
+    } catch {
+      // closed between the check and the read: nothing to sample
+    }
+  }
+
+  /** Samples every open connection. */
+  sampleAll(phase: string): void {
+    for (const tracked of this.connections) if (tracked.closedAtMs === undefined) this.sample(tracked, phase);
+  }
+
+  finish(tracked: TrackedConnection | undefined): void {
+    if (!tracked || tracked.closedAtMs !== undefined) return;
+    tracked.closedAtMs = this.now();
+    tracked.evidence.durationMs = tracked.closedAtMs - tracked.openedAtMs;
+  }
+
+  observer(): FtpObserver {
+    return {
+      onConnection: (role, mode, handle) => {
+        let report: ConnectionReport | undefined;
+        try {
+          report = handle.report();
+        } catch {
+          report = undefined;
+        }
+        const dataMode = role === 'data' ? (mode ?? this.mode) : undefined;
+        const tracked: TrackedConnection = {
+          handle,
+          openedAtMs: this.now(),
+          purpose: role === 'control' ? 'control' : this.purpose,
+          evidence: {
+            role,
+            ...(dataMode ? { mode: dataMode } : { mode: this.mode }),
+            socket: report?.socket ?? 'mptcp',
+            ...(report?.socketReason ? { socketReason: report.socketReason } : {}),
+            samples: [],
+            expectedSubflows: report ? this.expected(role, dataMode, report) : 1,
+            durationMs: 0,
+            commands: [],
+          },
+        };
+        this.connections.push(tracked);
+        this.sample(tracked, 'connect');
+      },
+      onCommand: (command, reply) => this.onCommand(command, reply),
+      onNote: (message) => this.notes.push(message),
+      onDataStart: () => this.sample(this.openData, 'transfer-start'),
+      onDataEnd: (result) => {
+        const data = this.openData;
+        if (!data) return;
+        if (result.report) {
+          data.final = result.report;
+          data.evidence.samples.push(sampleOf(result.report, 'end', this.now()));
+        }
+        this.finish(data);
+      },
+    };
+  }
+
+  private onCommand(command: string, reply: FtpReply): void {
+    const verb = command.split(' ')[0]!.toUpperCase();
+    const control = this.control;
+    if (DATA_COMMANDS.test(command) && control) {
+      control.evidence.commands!.push({ command: verb, atMs: this.now() });
+      this.sample(control, `after-${verb}`);
+    }
+    if ((reply.code === 500 || reply.code === 501) && CORE_COMMANDS.test(command)) {
+      this.anomalies.push({ command: verb, code: reply.code, text: reply.message, atMs: this.now() });
+    }
+  }
+}

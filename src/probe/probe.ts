@@ -1,0 +1,94 @@
+// The whole probe: one run per data mode (default passive then active: the active run is what
+// reveals an FTP ALG), an overall verdict, and one plain result object for the renderers.
+import type { CounterSnapshot } from '../sys/counters.js';
+import type { ProbeMode } from './evidence.js';
+import { readPathManagerView } from './expected-subflows.js';
+import { runMode, type ProbeConnection, type ProbeRun, type ProbeTarget } from './run-mode.js';
+import { worstVerdict, type Verdict } from './verdict.js';
+
+export const PROBE_SCHEMA = 'mptcp-doctor/probe/v1';
+export const DEFAULT_PROBE_MODES: ProbeMode[] = ['passive', 'active'];
+export const ALL_PROBE_MODES: ProbeMode[] = ['epsv', 'pasv', 'eprt', 'port'];
+
+export interface ProbeOptions {
+  target: ProbeTarget;
+  /** Shown in reports instead of the target (no password). */
+  display: string;
+  modes: ProbeMode[];
+  size: number;
+  upload: boolean;
+  /** Per run. */
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+export interface ProbeResult {
+  schema: typeof PROBE_SCHEMA;
+  target: { url: string; host: string; port: number; server: 'serve' | 'other' };
+  verdict: Verdict;
+  /** Every connection of every run, in order; `run` indexes `runs`. */
+  connections: Array<ProbeConnection & { run: number }>;
+  runs: ProbeRun[];
+  /** All runs together; `matched` is true only when every digest that could be checked matched. */
+  transfer: { bytes: number; seconds: number; sha256?: string; matched: boolean | null };
+  /** MPTcpExt deltas summed over the runs (client namespace; the server's from SITE MPTCP). */
+  counters: { client: CounterSnapshot; server?: CounterSnapshot };
+  durationMs: number;
+}
+
+function addCounters(into: CounterSnapshot, from: CounterSnapshot | undefined): void {
+  for (const [name, value] of Object.entries(from ?? {})) into[name] = (into[name] ?? 0) + value;
+}
+
+export async function runProbe(options: ProbeOptions): Promise<ProbeResult> {
+  const started = Date.now();
+  const pathManager = await readPathManagerView();
+  const runs: ProbeRun[] = [];
+  for (const mode of options.modes) {
+    if (options.signal?.aborted) break;
+    runs.push(
+      await runMode({
+        target: options.target,
+        mode,
+        size: options.size,
+        upload: options.upload,
+        timeoutMs: options.timeoutMs,
+        pathManager,
+        signal: options.signal,
+      }),
+    );
+  }
+  const client: CounterSnapshot = {};
+  let server: CounterSnapshot | undefined;
+  for (const run of runs) {
+    addCounters(client, run.counters.client);
+    if (run.counters.server) addCounters((server ??= {}), run.counters.server);
+  }
+  const transfers = runs.flatMap((run) => run.transfers);
+  const checked = transfers.filter((t) => t.matched !== null);
+  return {
+    schema: PROBE_SCHEMA,
+    target: {
+      url: options.display,
+      host: options.target.host,
+      port: options.target.port,
+      server: runs.some((run) => run.server.kind === 'serve') ? 'serve' : 'other',
+    },
+    verdict: worstVerdict(runs.map((run) => run.verdict)),
+    connections: runs.flatMap((run, index) => run.connections.map((c) => ({ run: index, ...c }))),
+    runs,
+    transfer: {
+      bytes: transfers.reduce((sum, t) => sum + t.bytes, 0),
+      seconds: transfers.reduce((sum, t) => sum + t.seconds, 0),
+      ...(transfers[0]?.sha256 ? { sha256: transfers[0].sha256 } : {}),
+      matched: checked.length === 0 ? null : checked.every((t) => t.matched === true),
+    },
+    counters: { client, ...(server ? { server } : {}) },
+    durationMs: Date.now() - started,
+  };
+}
+
+/** Every connection held: the probe's exit code 0. */
+export function probeHeld(result: ProbeResult): boolean {
+  return result.connections.length > 0 && result.connections.every((c) => c.status === 'held') && result.runs.every((r) => !r.error);
+}

@@ -1,0 +1,344 @@
+// One probe run: log in, transfer in one data mode while sampling every connection, ask the far end
+// what it saw (SITE MPTCP, when it is mptcp-doctor serve), and judge the evidence.
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { FtpClient, type FtpSecurity, type ModeRequest, type TlsSettings } from '../ftp/index.js';
+import { FtpError } from '../ftp/errors.js';
+import type { ConnectionReport } from '../net/report.js';
+import { probeSegments } from '../server/probe-stream.js';
+import { parseSiteMptcpReply, type SiteMptcpConnection, type SiteMptcpView } from '../server/site-mptcp.js';
+import { formatSize } from '../server/size.js';
+import { counterDeltas, readMptcpCounters, type CounterSnapshot } from '../sys/counters.js';
+import { readMptcpSysctl } from '../sys/mptcp-sysctl.js';
+import { ConnectionTracker, type TrackedConnection } from './connection-tracker.js';
+import type { ConnectionEvidence, ConnectionSample, ProbeEvidence, ProbeMode, ReplyAnomaly, ServerConnectionView } from './evidence.js';
+import { expectedSubflows, type PathManagerView } from './expected-subflows.js';
+import { HashSink, SmallSink } from './hash-sink.js';
+import { judgeProbe, type Verdict, type VerdictCause, type VerdictStatus } from './verdict.js';
+
+export interface ProbeTarget {
+  host: string;
+  port: number;
+  /** Path of a file to download, or undefined to probe /probe/<size> of mptcp-doctor serve. */
+  path?: string;
+  user: string;
+  password: string;
+  security: FtpSecurity;
+  tls?: TlsSettings;
+  tcp?: boolean;
+  family?: 4 | 6;
+}
+
+export interface RunModeOptions {
+  target: ProbeTarget;
+  mode: ProbeMode;
+  /** Bytes of /probe/<size> (serve only). */
+  size: number;
+  upload: boolean;
+  timeoutMs: number;
+  pathManager: PathManagerView;
+  signal?: AbortSignal;
+  /** Milliseconds between samples during a transfer. */
+  sampleIntervalMs?: number;
+}
+
+export interface ProbeTransfer {
+  direction: 'download' | 'upload';
+  path: string;
+  bytes: number;
+  seconds: number;
+  sha256?: string;
+  expectedSha256?: string;
+  /** true/false when an expected digest was known, null otherwise. */
+  matched: boolean | null;
+  error?: string;
+}
+
+export interface ProbeConnection {
+  role: 'control' | 'data';
+  mode: ProbeMode;
+  purpose: 'control' | 'transfer' | 'checksum' | 'upload';
+  status: VerdictStatus;
+  cause: VerdictCause;
+  evidence: string[];
+  advice: string[];
+  socket: 'mptcp' | 'tcp';
+  socketReason?: string;
+  expectedSubflows: number;
+  durationMs: number;
+  samples: ConnectionSample[];
+  /** The last report before close: subflows with addresses and bytes. */
+  final?: ConnectionReport;
+  /** The far end's own view, when it is mptcp-doctor serve. */
+  server?: SiteMptcpConnection;
+}
+
+export interface ProbeRun {
+  mode: ProbeMode;
+  verdict: Verdict;
+  connections: ProbeConnection[];
+  transfers: ProbeTransfer[];
+  counters: { client: CounterSnapshot; server?: CounterSnapshot };
+  anomalies: ReplyAnomaly[];
+  server: { kind: 'serve' | 'other'; greeting?: string };
+  notes: string[];
+  /** Why the run stopped early, if it did. */
+  error?: { message: string; kind: string; stage: 'connect' | 'login' | 'transfer' };
+}
+
+/** Raised when the probe cannot run at all (no server, login refused): exit 4, not a verdict. */
+export class ProbeCannotRunError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ProbeCannotRunError';
+  }
+}
+
+function modeRequest(mode: ProbeMode): ModeRequest {
+  return mode;
+}
+
+async function siteMptcp(client: FtpClient): Promise<SiteMptcpView | undefined> {
+  try {
+    const reply = await client.sendCommand('SITE MPTCP');
+    return reply.code === 200 ? parseSiteMptcpReply(reply.lines.join('\n').replace(/^200[ -]/, '')) : undefined;
+  } catch (error) {
+    if (error instanceof FtpError && (error.kind === 'closed' || error.kind === 'timeout')) throw error;
+    return undefined; // a reply that is not our JSON: the far end is not mptcp-doctor serve
+  }
+}
+
+function toServerView(view: SiteMptcpConnection | null | undefined): ServerConnectionView | undefined {
+  return view ? { socket: view.socket, state: view.state, subflows: view.subflows.total } : undefined;
+}
+
+function failure(error: unknown): { message: string; kind: string } {
+  if (error instanceof FtpError) return { message: error.message, kind: error.kind };
+  const message = error instanceof Error ? error.message : String(error);
+  return { message, kind: (error as { code?: string }).code ?? 'error' };
+}
+
+/** Downloads (or uploads) while sampling the open connections every `intervalMs`. */
+async function sampled<T>(tracker: ConnectionTracker, intervalMs: number, work: () => Promise<T>): Promise<T> {
+  const timer = setInterval(() => tracker.sampleAll('transfer'), intervalMs);
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+export async function runMode(options: RunModeOptions): Promise<ProbeRun> {
+  const { target, mode } = options;
+  const intervalMs = options.sampleIntervalMs ?? 250;
+  const countersBefore = await readMptcpCounters().catch(() => ({}));
+  const tracker = new ConnectionTracker(mode, (role, dataMode, report) => {
+    // Connections the server opens (active mode) get extra subflows only from the server's endpoints.
+    if (role === 'data' && (dataMode === 'eprt' || dataMode === 'port' || dataMode === 'active')) return 1;
+    return expectedSubflows(options.pathManager, report.local?.address, report.local?.family ?? 4);
+  });
+  const controller = new AbortController();
+  const timeout = setTimeout(() => controller.abort(), options.timeoutMs);
+  const onOuterAbort = () => controller.abort();
+  options.signal?.addEventListener('abort', onOuterAbort, { once: true });
+  const run: ProbeRun = {
+    mode,
+    verdict: { status: 'not-attempted', cause: 'none', evidence: [], advice: [] },
+    connections: [],
+    transfers: [],
+    counters: { client: {} },
+    anomalies: [],
+    server: { kind: 'other' },
+    notes: [],
+  };
+  let client: FtpClient | undefined;
+  let view: SiteMptcpView | undefined;
+  let serverCounters: CounterSnapshot | undefined;
+  let transferData: TrackedConnection | undefined;
+  try {
+    try {
+      client = await FtpClient.connect({
+        host: target.host,
+        port: target.port,
+        security: target.security,
+        tls: target.tls,
+        tcp: target.tcp,
+        family: target.family,
+        mode: modeRequest(mode),
+        observer: tracker.observer(),
+        signal: controller.signal,
+        connectTimeoutMs: Math.min(10_000, options.timeoutMs),
+        replyTimeoutMs: Math.min(15_000, options.timeoutMs),
+        idleTimeoutMs: Math.min(15_000, options.timeoutMs),
+      });
+      run.server.greeting = client.greeting.message;
+    } catch (error) {
+      if (tracker.control) {
+        run.error = { ...failure(error), stage: 'connect' };
+      } else {
+        throw new ProbeCannotRunError(failure(error).message, { cause: error });
+      }
+    }
+    if (client) {
+      try {
+        await client.login(target.user, target.password);
+        tracker.sample(tracker.control, 'login');
+      } catch (error) {
+        const f = failure(error);
+        if (f.kind === 'login') throw new ProbeCannotRunError(f.message, { cause: error });
+        run.error = { ...f, stage: 'login' };
+      }
+    }
+    if (client && !run.error) {
+      view = await siteMptcp(client);
+      if (view) run.server.kind = 'serve';
+      const path = target.path ?? (view ? `/probe/${formatSize(options.size)}` : undefined);
+      if (!path) {
+        throw new ProbeCannotRunError('the URL names no file and the server is not mptcp-doctor serve: give a file to download, e.g. ftp://host/pub/file');
+      }
+      await download(client, tracker, run, path, intervalMs, view !== undefined, (data) => (transferData = data));
+      const after = view ? await siteMptcp(client).catch(() => undefined) : undefined;
+      if (after) {
+        view = after;
+        if (!('error' in after.counters)) serverCounters = after.counters.deltas;
+      }
+      if (view && options.upload) await upload(client, tracker, run, options.size, intervalMs);
+    }
+  } catch (error) {
+    if (error instanceof ProbeCannotRunError) throw error;
+    run.error = run.error ?? { ...failure(error), stage: 'transfer' };
+  } finally {
+    clearTimeout(timeout);
+    options.signal?.removeEventListener('abort', onOuterAbort);
+    tracker.sample(tracker.control, 'end');
+    if (client) {
+      const closed = await client.close().catch(() => ({ report: undefined }));
+      if (closed.report && tracker.control) tracker.control.final = closed.report;
+    }
+    for (const tracked of tracker.connections) tracker.finish(tracked);
+  }
+
+  run.counters.client = counterDeltas(countersBefore, await readMptcpCounters().catch(() => ({})));
+  if (serverCounters) run.counters.server = serverCounters;
+  run.anomalies = tracker.anomalies;
+  run.notes = tracker.notes;
+  const clientChecksum = tracker.control?.final?.info?.csumEnabled ?? ((await readMptcpSysctl('checksum_enabled')) ?? 0) !== 0;
+  const evidence: ProbeEvidence = {
+    connections: tracker.connections.map((tracked) => withServerView(tracked, tracked === transferData ? view?.data : tracked === tracker.control ? view?.control : undefined)),
+    clientCounters: run.counters.client,
+    ...(serverCounters ? { serverCounters } : {}),
+    anomalies: tracker.anomalies,
+    checksum: { client: clientChecksum, ...(view?.control.checksum.enabled != null ? { server: view.control.checksum.enabled } : {}) },
+    server: { kind: run.server.kind, ...(view ? { listener: listenerOf(view) } : {}) },
+  };
+  const judged = judgeProbe(evidence);
+  run.verdict = judged.overall;
+  run.connections = tracker.connections.map((tracked, index) => {
+    const verdict = judged.connections[index]!;
+    const serverView = tracked === transferData ? view?.data : tracked === tracker.control ? view?.control : undefined;
+    return {
+      role: tracked.evidence.role,
+      mode: (tracked.evidence.mode ?? mode) as ProbeMode,
+      purpose: tracked.purpose,
+      status: verdict.status,
+      cause: verdict.cause,
+      evidence: verdict.evidence,
+      advice: verdict.advice,
+      socket: tracked.evidence.socket,
+      ...(tracked.evidence.socketReason ? { socketReason: tracked.evidence.socketReason } : {}),
+      expectedSubflows: tracked.evidence.expectedSubflows,
+      durationMs: tracked.evidence.durationMs,
+      samples: tracked.evidence.samples,
+      ...(tracked.final ? { final: tracked.final } : {}),
+      ...(serverView ? { server: serverView } : {}),
+    };
+  });
+  return run;
+}
+
+/** The far end's listener kind: serve reports it; older serve versions only let us infer MPTCP from a held connection. */
+function listenerOf(view: SiteMptcpView): 'mptcp' | 'tcp' | undefined {
+  const listener = (view as SiteMptcpView & { listener?: { socket?: 'mptcp' | 'tcp' } }).listener;
+  if (listener?.socket) return listener.socket;
+  return view.control.socket === 'mptcp' ? 'mptcp' : undefined;
+}
+
+function withServerView(tracked: TrackedConnection, view: SiteMptcpConnection | null | undefined): ConnectionEvidence {
+  const server = toServerView(view);
+  return server ? { ...tracked.evidence, server } : tracked.evidence;
+}
+
+async function download(
+  client: FtpClient,
+  tracker: ConnectionTracker,
+  run: ProbeRun,
+  path: string,
+  intervalMs: number,
+  serve: boolean,
+  remember: (data: TrackedConnection | undefined) => void,
+): Promise<void> {
+  const sink = new HashSink();
+  const transfer: ProbeTransfer = { direction: 'download', path, bytes: 0, seconds: 0, matched: null };
+  run.transfers.push(transfer);
+  const started = Date.now();
+  tracker.setPurpose('transfer');
+  const before = tracker.connections.length;
+  try {
+    await sampled(tracker, intervalMs, () => client.download(path, sink));
+  } catch (error) {
+    transfer.error = failure(error).message;
+    throw error;
+  } finally {
+    remember(tracker.connections.slice(before).find((c) => c.evidence.role === 'data'));
+    transfer.bytes = sink.bytes;
+    transfer.seconds = (Date.now() - started) / 1000;
+    transfer.sha256 = sink.digest();
+    tracker.sample(tracker.control, 'after-transfer');
+  }
+  if (!serve) return;
+  // serve publishes the digest beside each probe file.
+  tracker.setPurpose('checksum');
+  const small = new SmallSink();
+  try {
+    await client.download(`${path}.sha256`, small);
+    const expected = /\b([0-9a-f]{64})\b/i.exec(small.text())?.[1]?.toLowerCase();
+    if (expected) {
+      transfer.expectedSha256 = expected;
+      transfer.matched = expected === transfer.sha256;
+    }
+  } catch (error) {
+    run.notes.push(`could not read ${path}.sha256: ${failure(error).message}`);
+  }
+}
+
+async function upload(client: FtpClient, tracker: ConnectionTracker, run: ProbeRun, size: number, intervalMs: number): Promise<void> {
+  const path = `/upload/probe-${formatSize(size)}`;
+  const hash = createHash('sha256');
+  const source = Readable.from(
+    (function* () {
+      for (const segment of probeSegments(0, size)) {
+        hash.update(segment);
+        yield segment;
+      }
+    })(),
+  );
+  const transfer: ProbeTransfer = { direction: 'upload', path, bytes: 0, seconds: 0, matched: null };
+  run.transfers.push(transfer);
+  tracker.setPurpose('upload');
+  const started = Date.now();
+  try {
+    const result = await sampled(tracker, intervalMs, () => client.upload(path, source));
+    transfer.bytes = result.bytes;
+    transfer.sha256 = hash.digest('hex');
+    const reported = /\b([0-9a-f]{64})\b/i.exec(result.finalReply.lines.join(' '))?.[1]?.toLowerCase();
+    if (reported) {
+      transfer.expectedSha256 = reported;
+      transfer.matched = reported === transfer.sha256;
+    }
+  } catch (error) {
+    transfer.error = failure(error).message;
+    throw error;
+  } finally {
+    transfer.seconds = (Date.now() - started) / 1000;
+  }
+}

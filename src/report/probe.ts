@@ -1,0 +1,77 @@
+// Human rendering of a probe: the verdict line first, then a table per run, the evidence and advice.
+import type { ProbeConnection } from '../probe/run-mode.js';
+import type { ProbeResult } from '../probe/probe.js';
+import type { Verdict } from '../probe/verdict.js';
+import { formatBytes } from './connection.js';
+import { paint, renderTable } from './table.js';
+
+const STATUS_TEXT: Record<Verdict['status'], string> = {
+  held: 'MPTCP held',
+  degraded: 'MPTCP held but degraded',
+  'fell-back': 'MPTCP fell back to TCP',
+  'not-attempted': 'MPTCP not attempted',
+};
+
+function statusColor(status: Verdict['status']): 'green' | 'yellow' | 'red' {
+  return status === 'held' ? 'green' : status === 'degraded' ? 'yellow' : 'red';
+}
+
+export function verdictLine(verdict: Verdict, color: boolean): string {
+  const text = STATUS_TEXT[verdict.status] + (verdict.cause === 'none' ? '' : `: ${verdict.cause}`);
+  return paint(color, statusColor(verdict.status), text);
+}
+
+/** State changes only: "mptcp/1 connect..login > mptcp/2 after-EPSV..end". */
+export function timeline(connection: ProbeConnection): string {
+  const segments: Array<{ state: string; first: string; last: string }> = [];
+  for (const sample of connection.samples) {
+    const state = `${sample.state}/${sample.subflows}`;
+    const current = segments.at(-1);
+    if (current && current.state === state) current.last = sample.phase;
+    else segments.push({ state, first: sample.phase, last: sample.phase });
+  }
+  if (segments.length === 0) return 'no sample';
+  return segments.map((s) => `${s.state} ${s.first}${s.last !== s.first ? `..${s.last}` : ''}`).join(' > ');
+}
+
+function connectionName(c: ProbeConnection): string {
+  if (c.role === 'control') return 'control';
+  return c.purpose === 'transfer' ? `data ${c.mode}` : `data ${c.mode} (${c.purpose})`;
+}
+
+export function renderProbe(result: ProbeResult, color: boolean, verbose = false): string {
+  const lines: string[] = [];
+  lines.push(`${result.target.url}: ${verdictLine(result.verdict, color)}`);
+  const t = result.transfer;
+  const rate = t.seconds > 0 ? ` at ${formatBytes(t.bytes / t.seconds)}/s` : '';
+  const digest = t.matched === null ? '' : t.matched ? ', SHA-256 matched' : paint(color, 'red', ', SHA-256 MISMATCH');
+  lines.push(`transferred ${formatBytes(t.bytes)} in ${t.seconds.toFixed(2)} s${rate}${digest}; far end: ${result.target.server === 'serve' ? 'mptcp-doctor serve' : 'FTP server'}`);
+  result.runs.forEach((run) => {
+    lines.push('');
+    lines.push(`${run.mode} mode: ${verdictLine(run.verdict, color)}${run.error ? ` (stopped: ${run.error.message})` : ''}`);
+    const rows = [['connection', 'status', 'cause', 'subflows', 'timeline']];
+    for (const c of run.connections) {
+      const most = Math.max(1, ...c.samples.map((s) => s.subflows));
+      rows.push([connectionName(c), paint(color, statusColor(c.status), c.status), c.cause, `${most}/${c.expectedSubflows}`, timeline(c)]);
+    }
+    lines.push(renderTable(rows));
+    for (const anomaly of run.anomalies) lines.push(`  odd reply: ${anomaly.code} ${anomaly.text} (to ${anomaly.command})`);
+    if (verbose) for (const note of run.notes) lines.push(`  note: ${note}`);
+  });
+  if (result.verdict.status !== 'held' || verbose) {
+    lines.push('');
+    lines.push('evidence:');
+    for (const fact of result.verdict.evidence) lines.push(`  - ${fact}`);
+    const counters = Object.entries(result.counters.client).filter(([name]) => name !== 'MPCurrEstab');
+    if (counters.length > 0) lines.push(`  - client MPTcpExt deltas: ${counters.map(([n, v]) => `${n} +${v}`).join(', ')}`);
+    if (result.counters.server) {
+      const server = Object.entries(result.counters.server).filter(([name]) => name !== 'MPCurrEstab');
+      if (server.length > 0) lines.push(`  - server MPTcpExt deltas: ${server.map(([n, v]) => `${n} +${v}`).join(', ')}`);
+    }
+    if (result.verdict.advice.length > 0) {
+      lines.push('advice:');
+      for (const advice of result.verdict.advice) lines.push(`  - ${advice}`);
+    }
+  }
+  return lines.join('\n');
+}
