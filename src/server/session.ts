@@ -256,11 +256,17 @@ export class Session {
     this.countReply(code);
   }
 
+  /**
+   * Consecutive protocol errors (5xx syntax/sequence/login replies) end the session: a client that
+   * keeps sending what no FTP client sends is not an FTP client. "No such file" (550/553/554) does
+   * not count: mirroring clients probe names legitimately.
+   */
   private countReply(code: number): void {
-    if (code < 400 || code === 421 || code === 426 || code === 451 || code === 425) {
-      if (code < 400) this.consecutiveErrors = 0;
+    if (code < 400) {
+      this.consecutiveErrors = 0;
       return;
     }
+    if (![500, 501, 502, 503, 504, 530].includes(code)) return;
     this.consecutiveErrors += 1;
     if (this.consecutiveErrors >= this.options.maxConsecutiveErrors && !this.closing) {
       this.disconnect(421, 'Too many errors; closing', 'too-many-errors');
