@@ -68,7 +68,7 @@ export function renderChecks(results: readonly CheckResult[], options: RenderChe
   const blocks = [renderTable(rows).replace(/\n+$/, '')];
   const fixes = sortByStatus(results).filter((r) => (r.status === 'fail' || r.status === 'warn') && r.fix);
   if (fixes.length > 0) {
-    const lines = ['Suggested fixes (mptcp-doctor fix applies the sysctl ones; run the others yourself):'];
+    const lines = ['Suggested fixes (mptcp-doctor fix applies the sysctls; run the rest yourself):'];
     for (const result of fixes) {
       lines.push(`  ${paint(options.color, 'bold', result.id)}:`);
       lines.push(wrapText(result.fix!.advice, TERMINAL_WIDTH, '    '));

@@ -50,8 +50,10 @@ export async function applySysctls(assignments: readonly SysctlAssignment[], io:
       // The failed one too: a write may have succeeded before its read-back disagreed.
       for (const done of [assignment, ...applied.reverse()]) {
         try {
-          const current = await io.read(done.key);
-          if (!same(current, done.previous)) await io.write(done.key, done.previous);
+          if (!same(await io.read(done.key), done.previous)) {
+            await io.write(done.key, done.previous);
+            if (!same(await io.read(done.key), done.previous)) throw new Error('restore did not hold');
+          }
           if (done !== assignment) rolledBack.push(done.key);
         } catch {
           rollbackFailed.push(done.key);
