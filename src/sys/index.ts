@@ -9,6 +9,6 @@ export { readMptcpSysctl } from './mptcp-sysctl.js';
 export { parseKernelConfig } from './procfs.js';
 export { createHost } from './real-host.js';
 export { ProgramError } from './run-program.js';
-export { readSysctl, sysctlKey, sysctlPath, sysctlWriteProblem, writeSysctl } from './sysctl.js';
+export { describeWriteProblems, readSysctl, sysctlKey, sysctlPath, sysctlWriteProblem, writeSysctl, type WriteProblem } from './sysctl.js';
 export { applySysctls, realSysctlIo, SysctlApplyError, type SysctlAssignment, type SysctlIo } from './apply-sysctls.js';
 export { DEFAULT_DROPIN_PATH, mergeDropin, writeSysctlDropin } from './sysctl-dropin.js';

@@ -32,26 +32,44 @@ export async function readSysctl(key: string): Promise<string | undefined> {
   }
 }
 
-/** Why the key cannot be written by this process (EROFS: read-only /proc/sys, EACCES: not root), or undefined. */
-export async function sysctlWriteProblem(key: string): Promise<string | undefined> {
+export interface WriteProblem {
+  key: string;
+  path: string;
+  /** EROFS (read-only /proc/sys), EACCES/EPERM (not root), ENOENT (no such sysctl), ... */
+  code: string;
+}
+
+/** Why this process cannot write the key, or undefined when it can (checked before changing anything). */
+export async function sysctlWriteProblem(key: string): Promise<WriteProblem | undefined> {
   const path = sysctlPath(key);
   try {
     await access(path, constants.W_OK);
     return undefined;
   } catch (error) {
-    const code = (error as { code?: string }).code ?? 'error';
-    switch (code) {
-      case 'EROFS':
-        return `${path} is on a read-only file system (a container without write access to /proc/sys?)`;
-      case 'EACCES':
-      case 'EPERM':
-        return `${path} is not writable by this user (root needed)`;
-      case 'ENOENT':
-        return `${path} does not exist on this kernel`;
-      default:
-        return `${path}: ${code}`;
-    }
+    return { key, path, code: (error as { code?: string }).code ?? 'EIO' };
   }
+}
+
+/** One line for several write problems, grouped by cause. */
+export function describeWriteProblems(problems: readonly WriteProblem[]): string {
+  const byCode = new Map<string, string[]>();
+  for (const p of problems) byCode.set(p.code, [...(byCode.get(p.code) ?? []), p.key]);
+  return [...byCode]
+    .map(([code, keys]) => {
+      const list = keys.join(', ');
+      switch (code) {
+        case 'EROFS':
+          return `/proc/sys is read-only here (a container without write access to it?): cannot set ${list}`;
+        case 'EACCES':
+        case 'EPERM':
+          return `not allowed to write ${list} (root needed)`;
+        case 'ENOENT':
+          return `${list}: no such sysctl on this kernel`;
+        default:
+          return `cannot write ${list}: ${code}`;
+      }
+    })
+    .join('; ');
 }
 
 /** Sets one sysctl with `sysctl -w key=value`; throws ProgramError with sysctl's message on failure. */

@@ -8,7 +8,7 @@ import { paint, renderTable, TERMINAL_WIDTH } from '../../report/table.js';
 import { fileWriteProblem } from '../../sys/atomic-write.js';
 import { applySysctls, SysctlApplyError, type SysctlAssignment } from '../../sys/apply-sysctls.js';
 import { DEFAULT_DROPIN_PATH, writeSysctlDropin } from '../../sys/sysctl-dropin.js';
-import { readSysctl, sysctlWriteProblem } from '../../sys/sysctl.js';
+import { describeWriteProblems, readSysctl, sysctlWriteProblem } from '../../sys/sysctl.js';
 import { defineCommand } from '../command.js';
 import { canAsk, confirm } from '../confirm.js';
 import { CannotRunError, UsageError } from '../errors.js';
@@ -118,7 +118,8 @@ export const fixCommand = defineCommand({
     // Everything that could stop us is checked before the first change (nothing half-applied).
     const euid = process.geteuid?.() ?? 0;
     if (euid !== 0) throw new CannotRunError(`fix changes sysctls and needs root (running as uid ${euid}); nothing was changed`);
-    const problems = (await Promise.all(plan.changes.map((c) => sysctlWriteProblem(c.key)))).filter((p): p is string => !!p);
+    const writeProblems = (await Promise.all(plan.changes.map((c) => sysctlWriteProblem(c.key)))).filter((p) => p !== undefined);
+    const problems = writeProblems.length > 0 ? [describeWriteProblems(writeProblems)] : [];
     if (options.persist) {
       const problem = await fileWriteProblem(options['persist-file']);
       if (problem) problems.push(`cannot write ${options['persist-file']}: ${problem}`);
