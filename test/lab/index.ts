@@ -8,3 +8,4 @@ export { sweepStaleNamespaces, listNamespaces } from './sweep.js';
 export { packageRoot, cliEntry } from './paths.js';
 export { startVsftpd, type Vsftpd, type VsftpdOptions, type ServedFile } from './vsftpd.js';
 export { ensureShim, mptcpizeLibrary, shimLibrary } from './shim.js';
+export { Middleboxes, type Middlebox, type StripMode, type StripOptions } from './middlebox.js';

@@ -9,6 +9,7 @@ import { diffCounters, snapshotCounters, type Counters } from './counters.js';
 import { execIn, type ExecOptions, type ExecResult } from './exec.js';
 import { nextLabPrefix } from './names.js';
 import { cliEntry, packageRoot } from './paths.js';
+import { Middleboxes } from './middlebox.js';
 import { LabProcess, signal, waitGone, type SpawnOptions } from './process.js';
 import { killAndDeleteSync, namespacePids, sweepStaleNamespaces } from './sweep.js';
 import {
@@ -43,6 +44,7 @@ export class Lab {
   private readonly teardowns: Array<() => Promise<void> | void> = [];
   private readonly downLinks = new Set<number>();
   private destroyed = false;
+  private middleboxes: Middleboxes | undefined;
 
   constructor(readonly spec: LabSpec) {
     this.prefix = spec.prefix ?? nextLabPrefix();
@@ -131,6 +133,13 @@ export class Lab {
   /** Registers work for destroy() (run before processes are stopped, most recent first). */
   onDestroy(fn: () => Promise<void> | void): void {
     this.teardowns.push(fn);
+  }
+
+  /** Middlebox presets in the router namespace (routed labs only); each returns `{ remove() }`. */
+  get middlebox(): Middleboxes {
+    this.ns('router');
+    this.middleboxes ??= new Middleboxes(this);
+    return this.middleboxes;
   }
 
   link(index: number): LinkInfo {

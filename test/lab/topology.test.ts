@@ -4,26 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { missingRequirement } from '../support/gate.js';
 import { useLab } from './vitest.js';
 import type { Lab } from './lab.js';
+import { send, startSink } from './helpers.js';
 
 const skip = missingRequirement('lab topology', 'root', 'netns', 'tool:ip', 'tool:ping', 'tool:tc');
-
-interface SendLine { local?: string; answer?: string; error?: string; report?: { socket: string; state: string; subflows: { total: number } } }
-
-async function startSink(lab: Lab, port: number, extra: string[] = []) {
-  const sink = lab.spawnNode('server', ['test/lab/scripts/sink-server.ts', '--host', '::', '--port', String(port), ...extra]);
-  await sink.waitForOutput(/listening \d+/, 15_000);
-  return sink;
-}
-
-async function send(lab: Lab, args: string[]): Promise<SendLine> {
-  const r = await lab.runNode('client', ['test/lab/scripts/send-client.ts', ...args], { timeoutMs: 20_000 });
-  const line = r.stdout.trim().split('\n').pop() ?? '';
-  try {
-    return JSON.parse(line) as SendLine;
-  } catch {
-    throw new Error(`send-client printed no JSON: ${r.stdout} ${r.stderr}`);
-  }
-}
 
 async function txBytes(lab: Lab, ifname: string): Promise<number> {
   const r = await lab.exec('client', ['cat', `/sys/class/net/${ifname}/statistics/tx_bytes`], { check: true });

@@ -9,6 +9,13 @@ import { parseArgs } from './args.js';
 const args = parseArgs(process.argv.slice(2));
 const total = Number(args.bytes ?? 65536);
 const wantSubflows = Number(args.subflows ?? 1);
+// Whole run: a stalled transfer (middlebox tests) must still end with a report.
+const deadlineMs = Number(args.deadline ?? 20_000);
+let last: unknown;
+setTimeout(() => {
+  console.log(JSON.stringify({ error: `deadline ${deadlineMs} ms exceeded`, code: 'EDEADLINE', report: last }));
+  process.exit(1);
+}, deadlineMs).unref();
 try {
   const connection = await connectMptcp({
     host: args.host ?? '127.0.0.1',
@@ -18,6 +25,15 @@ try {
     timeoutMs: Number(args.timeout ?? 5000),
   });
   const { socket } = connection;
+  last = connection.report();
+  const sampler = setInterval(() => {
+    try {
+      last = connection.report();
+    } catch {
+      // closed
+    }
+  }, 100);
+  sampler.unref();
   const reply: Promise<string> = new Promise((resolve, reject) => {
     let text = '';
     socket.setEncoding('utf8');
