@@ -50,7 +50,7 @@ export function renderCountLine(results: readonly CheckResult[], color: boolean)
     const text = `${count} ${status}`;
     return count > 0 ? paint(color, COLOURS[status], text) : text;
   });
-  return `${results.length} checks: ${parts.join(', ')}`;
+  return `${results.length} check${results.length === 1 ? '' : 's'}: ${parts.join(', ')}`;
 }
 
 export interface RenderChecksOptions {

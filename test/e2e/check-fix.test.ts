@@ -29,7 +29,7 @@ function byId(json: CheckJsonLike, id: string) {
   return check;
 }
 
-const skip = missingRequirement('check/fix e2e', 'root', 'netns', 'tool:ip', 'tool:sysctl', 'tool:setpriv', 'tool:unshare', 'tool:mount');
+const skip = missingRequirement('check/fix e2e', 'root', 'netns', 'tool:ip', 'tool:sysctl', 'tool:setpriv', 'tool:unshare', 'tool:mount', 'tool:script');
 
 describe.skipIf(skip)('check and fix in network namespaces', () => {
   const namespaces: CheckNamespace[] = [];
@@ -160,6 +160,32 @@ describe.skipIf(skip)('check and fix in network namespaces', () => {
     expect(plan.applied).toBe(false);
     expect(plan.plan.changes).toContainEqual(expect.objectContaining({ key: 'net.mptcp.enabled', previous: '0', value: '1' }));
     expect(await ns.sysctl('net.mptcp.enabled')).toBe('0');
+  });
+
+  it('fix on a terminal asks first: "n" changes nothing, "y" applies', async () => {
+    const ns = await namespace('tty');
+    await ns.exec(['sysctl', '-w', 'net.mptcp.enabled=0']);
+    // script(1) gives the CLI a pseudo-terminal; the answer is typed after the question appears.
+    const ask = async (answer: string) => {
+      const command = `${process.execPath} ${requireCli()} fix --only sysctl.enabled`;
+      const child = execa('ip', ['netns', 'exec', ns.name, 'script', '-qec', command, '/dev/null'], { reject: false, timeout: 20_000, env: { NO_COLOR: '1' } });
+      let typed = false;
+      child.stdout!.on('data', (chunk: Buffer) => {
+        if (!typed && chunk.toString().includes('[y/N]')) {
+          typed = true;
+          child.stdin!.write(`${answer}\n`);
+        }
+      });
+      const result = await child;
+      expect(typed).toBe(true);
+      return result;
+    };
+    const declined = await ask('n');
+    expect(String(declined.stdout)).toContain('Nothing changed.');
+    expect(await ns.sysctl('net.mptcp.enabled')).toBe('0');
+    const accepted = await ask('y');
+    expect(String(accepted.stdout)).toMatch(/sysctl\.enabled\s+FAIL\s+->\s+PASS/);
+    expect(await ns.sysctl('net.mptcp.enabled')).toBe('1');
   });
 
   it('writes Prometheus text atomically with --output, and it parses', async () => {
