@@ -178,8 +178,8 @@ export async function sendSegments(
     bytes += segment.length;
     if (stream.writableLength >= WRITE_AHEAD) await waitFor(stream, 'drain', signal, timeoutMs);
   }
-  if (stream.writableLength > 0) await waitFor(stream, 'drain', signal, timeoutMs);
-  // All bytes are in the kernel; the connection (and its subflows) is still up: sample now.
+  // The connection and its subflows are still up (no FIN sent yet): sample now. Not after a
+  // final 'drain': that event only comes when write() returned false, which a small TLS write never does.
   sampleNow();
   stream.end();
   await waitFor(stream, 'finish', signal, timeoutMs);
