@@ -125,6 +125,20 @@ describe.skipIf(skip)('check and fix in network namespaces', () => {
     expect(byId(after, 'endpoints.routing').evidence[0]).toContain('lookup 101');
   });
 
+  it('strict rp_filter on an endpoint interface warns; fix --yes loosens that interface only', async () => {
+    const ns = await namespace('rpf');
+    await ns.exec(['ip', 'mptcp', 'endpoint', 'add', '198.51.100.1', 'dev', 'v1', 'subflow']);
+    await ns.exec(['sysctl', '-w', 'net.ipv4.conf.v1.rp_filter=1']);
+    const before = parseCheck(await ns.cli(['check', '--json', '--only', 'rp_filter']));
+    expect(byId(before, 'rp_filter').status).toBe('warn');
+    expect(byId(before, 'rp_filter').fix?.sysctls).toEqual([{ key: 'net.ipv4.conf.v1.rp_filter', value: '2' }]);
+    const fix = await ns.cli(['fix', '--yes', '--only', 'rp_filter']);
+    expect(fix.exitCode).toBe(0);
+    expect(await ns.sysctl('net.ipv4.conf.v1.rp_filter')).toBe('2');
+    expect(await ns.sysctl('net.ipv4.conf.v0.rp_filter')).toBe('0');
+    expect(byId(parseCheck(await ns.cli(['check', '--json', '--only', 'rp_filter'])), 'rp_filter').status).toBe('pass');
+  });
+
   it('fix as an unprivileged user exits 3 and changes nothing', async () => {
     const ns = await namespace('nobody');
     await ns.exec(['sysctl', '-w', 'net.mptcp.enabled=0']);
