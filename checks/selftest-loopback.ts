@@ -13,7 +13,12 @@ export const selftestLoopbackCheck: Check = {
       result = await loopback();
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      return { status: 'fail', summary: `loopback connection failed: ${message}`, evidence: [message] };
+      return {
+        status: 'fail',
+        summary: `loopback connection failed: ${message}`,
+        evidence: [message],
+        fix: { advice: 'The self-test needs the loopback interface up (and not firewalled).', commands: [['ip', 'link', 'set', 'lo', 'up']] },
+      };
     }
     const evidence = [
       `${result.address}: ${result.bytes} bytes each way in ${result.elapsedMs} ms`,

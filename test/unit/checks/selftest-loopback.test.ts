@@ -18,6 +18,7 @@ describe('selftest.loopback', () => {
     const outcome = await selftestLoopbackCheck.run(context({}, async () => Promise.reject(new Error('connect ECONNREFUSED'))));
     expect(outcome.status).toBe('fail');
     expect(outcome.summary).toContain('ECONNREFUSED');
+    expect(outcome.fix?.commands).toEqual([['ip', 'link', 'set', 'lo', 'up']]);
   });
 
   it('skips when no MPTCP socket could be created', async () => {
