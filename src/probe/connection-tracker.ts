@@ -25,13 +25,27 @@ const DATA_COMMANDS = /^(PORT|EPRT|PASV|EPSV)\b/i;
  */
 const CORE_COMMANDS = /^(USER|PASS|TYPE|PORT|PASV|RETR|STOR|APPE|REST|CWD|PWD|NOOP|QUIT|LIST|NLST|MODE|STRU)\b/i;
 
+/**
+ * A subflow counts once its handshake completed and until it is closed: a join still in SYN-SENT
+ * (perhaps never answered) and a reset subflow lingering in CLOSE are both in the kernel's list.
+ */
+const NOT_CARRYING = new Set(['syn-sent', 'syn-recv', 'new-syn-recv', 'close', 'listen']);
+
 export function sampleOf(report: ConnectionReport, phase: string, atMs: number): ConnectionSample {
+  const alive = report.subflowDetails.filter((s) => !NOT_CARRYING.has(s.tcp?.state ?? 'established'));
+  const progress: Record<string, number> = {};
+  for (const subflow of alive) {
+    if (!subflow.local || !subflow.tcp) continue;
+    const key = subflow.local.family === 6 ? `[${subflow.local.address}]:${subflow.local.port}` : `${subflow.local.address}:${subflow.local.port}`;
+    progress[key] = (subflow.tcp.bytesReceived ?? 0) + (subflow.tcp.bytesAcked ?? 0);
+  }
   return {
     phase,
     atMs,
     state: report.state,
-    subflows: report.state === 'mptcp' ? Math.max(report.subflows.total, report.subflowDetails.length) : 1,
-    localAddresses: report.subflowDetails.map((s) => s.local?.address).filter((a): a is string => a !== undefined),
+    subflows: report.state !== 'mptcp' ? 1 : report.subflowDetails.length > 0 ? alive.length : report.subflows.total,
+    localAddresses: alive.map((s) => s.local?.address).filter((a): a is string => a !== undefined),
+    ...(Object.keys(progress).length > 0 ? { progress } : {}),
   };
 }
 

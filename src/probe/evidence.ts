@@ -17,6 +17,11 @@ export interface ConnectionSample {
   subflows: number;
   /** Local address of each subflow (subflows appear and disappear). */
   localAddresses: string[];
+  /**
+   * Per subflow (keyed by local address:port): bytes it has received plus bytes of ours it has
+   * acknowledged. A subflow whose count stops growing while the others' grows lost its path.
+   */
+  progress?: Record<string, number>;
 }
 
 /** The far end's own view of one connection (from `SITE MPTCP` of mptcp-doctor serve). */
@@ -68,4 +73,6 @@ export interface ProbeEvidence {
   server: { kind: 'serve' | 'other'; listener?: SocketKind };
   /** Active MPTCP disabled by blackhole detection before the probe started (MPTcpExt Blackhole state). */
   blackholeActive?: boolean;
+  /** How the transfer ended: a stall (timeout) or an error is evidence too. */
+  transfer?: { completed: boolean; errorKind?: string };
 }

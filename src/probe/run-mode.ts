@@ -230,6 +230,7 @@ export async function runMode(options: RunModeOptions): Promise<ProbeRun> {
     anomalies: tracker.anomalies,
     checksum: { client: clientChecksum, ...(view?.control.checksum.enabled != null ? { server: view.control.checksum.enabled } : {}) },
     server: { kind: run.server.kind, ...(view ? { listener: listenerOf(view) } : {}) },
+    transfer: { completed: !run.error && run.transfers.every((t) => !t.error), ...(run.error ? { errorKind: run.error.kind } : {}) },
   };
   const judged = judgeProbe(evidence);
   run.verdict = judged.overall;

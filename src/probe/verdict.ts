@@ -153,38 +153,82 @@ function midStreamFallback(c: ConnectionEvidence, evidence: ProbeEvidence): Verd
   return verdict('fell-back', 'option-stripped', [...facts, 'no checksum or mapping error was counted: the option most likely disappeared from later packets']);
 }
 
+/** A subflow silent this long while the others moved this much has lost its path. */
+const STALL_MS = 2000;
+const STALL_MIN_BYTES = 1 << 20;
+
+/** Subflows that carried data, then stopped for STALL_MS while the connection's other subflows kept moving. */
+export function stalledSubflows(c: ConnectionEvidence): string[] {
+  const samples = c.samples.filter((s) => s.progress);
+  const keys = new Set(samples.flatMap((s) => Object.keys(s.progress!)));
+  const stalled: string[] = [];
+  for (const key of keys) {
+    let lastGrowth = -1;
+    let previous: number | undefined;
+    samples.forEach((sample, index) => {
+      const value = sample.progress![key];
+      if (value === undefined) return;
+      if (previous !== undefined && value > previous) lastGrowth = index;
+      previous = value;
+    });
+    if (lastGrowth < 0) continue;
+    const since = samples[lastGrowth]!;
+    const end = samples.at(-1)!;
+    if (end.progress![key] === undefined || end.atMs - since.atMs < STALL_MS) continue;
+    const others = (sample: typeof since) =>
+      Object.entries(sample.progress!).filter(([k]) => k !== key).reduce((total, [, v]) => total + v, 0);
+    if (others(end) - others(since) >= STALL_MIN_BYTES) stalled.push(key);
+  }
+  return stalled;
+}
+
 /** MPTCP held on this connection; did it keep the subflows it should have? */
 function heldConnection(c: ConnectionEvidence, evidence: ProbeEvidence): Verdict {
   const name = describeConnection(c);
   const most = Math.max(...c.samples.map((s) => s.subflows));
   const last = c.samples.at(-1)!;
-  const damage = [...nonZero(evidence.clientCounters, DAMAGE_COUNTERS, 'client'), ...nonZero(evidence.serverCounters, DAMAGE_COUNTERS, 'server')];
-  const payload = [...nonZero(evidence.clientCounters, PAYLOAD_COUNTERS, 'client'), ...nonZero(evidence.serverCounters, PAYLOAD_COUNTERS, 'server')];
+  const both = (names: string[]) => [...nonZero(evidence.clientCounters, names, 'client'), ...nonZero(evidence.serverCounters, names, 'server')];
+  const damage = both(DAMAGE_COUNTERS);
+  const payload = both(PAYLOAD_COUNTERS);
+  const resets = both(['MPRstTx', 'MPRstRx']);
   const anomalies = c.role === 'control' ? evidence.anomalies.map((a) => `reply "${a.code} ${a.text}" to ${a.command}`) : [];
+  const stalled = stalledSubflows(c);
   const lost = most > last.subflows;
-  const facts = lost ? [`${name}: MPTCP held, but subflows went from ${most} to ${last.subflows}`] : [];
+  const facts = [
+    ...(lost ? [`${name}: MPTCP held, but subflows went from ${most} to ${last.subflows}`] : []),
+    ...stalled.map((key) => `${name}: the subflow from ${key} stopped carrying data while the others went on`),
+  ];
   const checksumOff = evidence.checksum.client === false || evidence.checksum.server === false;
+  const checksumFact = checksumOff ? ['MPTCP checksums are off, so the rewrite went undetected at the data level'] : [];
+  const transferFailed = evidence.transfer !== undefined && !evidence.transfer.completed;
 
-  // A subflow was reset for carrying data that did not match its mapping, with checksums off, and a
-  // reply shows the server lost bytes: the stream itself was damaged (DESIGN.md section 4, 0/2 case).
-  if (c.role === 'control' && damage.length > 0 && (anomalies.length > 0 || checksumOff)) {
-    return verdict('degraded', 'stream-damaged', [
-      ...(facts.length > 0 ? facts : [`${name}: MPTCP held, but a subflow was reset for bad data`]),
-      ...damage,
-      ...anomalies,
-      ...(checksumOff ? ['MPTCP checksums are off, so the rewrite went undetected at the data level'] : []),
-    ]);
+  if (c.role === 'control') {
+    // The server answered a well-formed command as if it got other bytes, a subflow was reset, and no
+    // checksum caught anything: the control stream lost bytes (DESIGN.md section 4, checksum 0 / 2 subflows).
+    if (damage.length > 0 && (anomalies.length > 0 || checksumOff)) {
+      return verdict('degraded', 'stream-damaged', [...facts, ...damage, ...anomalies, ...checksumFact]);
+    }
+    if (anomalies.length > 0 && payload.length === 0 && checksumOff && (resets.length > 0 || lost)) {
+      return verdict('degraded', 'stream-damaged', [...facts, ...anomalies, ...resets, ...checksumFact]);
+    }
+    if ((payload.length > 0 || damage.length > 0) && (lost || anomalies.length > 0 || resets.length > 0)) {
+      return verdict('degraded', 'payload-rewritten', [...facts, ...payload, ...damage, ...resets, ...anomalies]);
+    }
   }
-  if (c.role === 'control' && (payload.length > 0 || damage.length > 0) && (lost || anomalies.length > 0)) {
-    return verdict('degraded', 'payload-rewritten', [...facts, ...payload, ...damage, ...anomalies]);
-  }
-  if (c.role === 'control' && damage.length === 0 && payload.length === 0 && anomalies.length > 0 && checksumOff && lost) {
-    return verdict('degraded', 'stream-damaged', [...facts, ...anomalies, 'MPTCP checksums are off, so the rewrite went undetected at the data level']);
-  }
-  if (lost) {
+  if (lost || stalled.length > 0) {
+    // Subflows reset by an MPTCP endpoint, no payload error, and the transfer stalled: their packets
+    // arrived without the MPTCP option (a middlebox stripping it mid-connection).
+    if (resets.length > 0 && payload.length === 0 && transferFailed) {
+      return verdict('degraded', 'option-stripped', [
+        ...facts,
+        ...resets,
+        `the transfer did not complete (${evidence.transfer?.errorKind ?? 'error'}): subflows were reset without any checksum or mapping error, as when their packets lose the MPTCP option`,
+      ]);
+    }
     return verdict('degraded', 'path-failed', [
       ...facts,
-      ...nonZero(evidence.clientCounters, ['SubflowStale', 'MPTCPRetrans', 'RmSubflow', 'MPRstRx', 'MPRstTx'], 'client'),
+      ...both(['SubflowStale', 'MPTCPRetrans', 'RmSubflow', 'DuplicateData']),
+      ...(transferFailed ? [] : ['the transfer completed over the remaining subflows']),
     ]);
   }
   if (most < c.expectedSubflows) {
@@ -200,6 +244,12 @@ function heldConnection(c: ConnectionEvidence, evidence: ProbeEvidence): Verdict
         ...failures,
       ]);
     }
+  }
+  if (c.role === 'data' && transferFailed && resets.length > 0 && c.samples.some((s) => s.phase === 'transfer')) {
+    return verdict('degraded', 'option-stripped', [
+      `${name}: MPTCP held but the transfer stalled (${evidence.transfer?.errorKind ?? 'error'})`,
+      ...resets,
+    ]);
   }
   return verdict('held', 'none', [`${name}: MPTCP held with ${most} subflow${most === 1 ? '' : 's'}`]);
 }

@@ -1,0 +1,149 @@
+// probe through middleboxes: the scenarios of DESIGN.md section 4, each named after what it breaks.
+// Each expects the verdict the evidence supports; the rules never see the scenario's name.
+import { afterEach, describe, expect, test } from 'vitest';
+import { startVsftpd, type Lab } from '../lab/index.js';
+import { useLab } from '../lab/vitest.js';
+import { requireDist } from '../support/dist.js';
+import { missingRequirement } from '../support/gate.js';
+import { controlOf, maxSubflows, probe, startServe, transferDataOf } from './probe-support.js';
+
+const skip = missingRequirement('probe e2e (middleboxes)', 'root', 'netns', 'tool:vsftpd', 'tool:mptcpize', 'tool:iptables', 'tool:nft');
+
+describe.skipIf(skip)('option stripping', () => {
+  requireDist();
+  const lab = useLab({ topology: 'routed', links: 2 });
+  afterEach(async () => lab().middlebox.removeAll());
+
+  test('stripped on all packets: vsftpd says peer-or-path-no-mptcp, serve says option-stripped', async () => {
+    const box = await lab().middlebox.stripOptions('all');
+    const ftp = await startVsftpd(lab(), { mptcp: true, port: 2111, files: { 'f.bin': 1 << 20 } });
+    const other = await probe(lab(), ftp.url('f.bin'), ['--mode', 'epsv']);
+    expect(other.result.verdict).toMatchObject({ status: 'fell-back', cause: 'peer-or-path-no-mptcp' });
+    expect(other.exitCode).toBe(1);
+    const serve = await startServe(lab(), 2131);
+    const ours = await probe(lab(), serve.url, ['--mode', 'epsv']);
+    expect(ours.result.verdict).toMatchObject({ status: 'fell-back', cause: 'option-stripped' });
+    expect(controlOf(ours.result).server).toMatchObject({ socket: 'tcp', mpCapableReceived: false });
+    await Promise.all([ftp.stop(), serve.stop()]);
+    await box.remove();
+  });
+
+  test('stripped on the SYN-ACK only, serve: the server saw MP_CAPABLE, fell-back, option-stripped', async () => {
+    const box = await lab().middlebox.stripOptions('synack');
+    const serve = await startServe(lab(), 2132);
+    const { result } = await probe(lab(), serve.url, ['--mode', 'epsv']);
+    expect(result.verdict).toMatchObject({ status: 'fell-back', cause: 'option-stripped' });
+    expect(controlOf(result).server).toMatchObject({ socket: 'mptcp', mpCapableReceived: true });
+    await serve.stop();
+    await box.remove();
+  });
+
+  test('stripped after the first MB: fell-back or degraded, option-stripped, and no hang', async () => {
+    await lab().shape(1, { rateMbit: 200 });
+    await lab().shape(2, { rateMbit: 200 });
+    const box = await lab().middlebox.stripOptions({ afterBytes: 1 << 20 });
+    const ftp = await startVsftpd(lab(), { mptcp: true, port: 2112, files: { 'big.bin': 8 << 20 } });
+    const started = Date.now();
+    const { result } = await probe(lab(), ftp.url('big.bin'), ['--mode', 'epsv', '--timeout', '20']);
+    expect(Date.now() - started).toBeLessThan(40_000);
+    expect(['fell-back', 'degraded']).toContain(result.verdict.status);
+    expect(result.verdict.cause).toBe('option-stripped');
+    await ftp.stop();
+    await box.remove();
+    await lab().unshape(1);
+    await lab().unshape(2);
+  });
+});
+
+/** Active-mode FTP through an FTP ALG (conntrack ftp helper + masquerade) on the router. */
+async function algActive(lab: Lab, port: number) {
+  const box = await lab.middlebox.ftpAlg({ port });
+  const ftp = await startVsftpd(lab, { mptcp: true, port, files: { 'f.bin': 1 << 20 } });
+  try {
+    return await probe(lab, ftp.url('f.bin'), ['--mode', 'active', '--timeout', '20']);
+  } finally {
+    await ftp.stop();
+    await box.remove();
+  }
+}
+
+const checksumOn = { 'net.mptcp.checksum_enabled': 1 };
+
+describe.skipIf(skip)('FTP ALG, one subflow', () => {
+  requireDist();
+  const on = useLab({ topology: 'routed', links: 1, sysctls: { client: checksumOn, server: checksumOn } });
+  const off = useLab({ topology: 'routed', links: 1 });
+
+  test('checksum on: control falls back, payload-rewritten, transfer intact', async () => {
+    const { result } = await algActive(on(), 2113);
+    expect(controlOf(result)).toMatchObject({ status: 'fell-back', cause: 'payload-rewritten' });
+    expect(result.verdict.cause).toBe('payload-rewritten');
+    expect(result.transfer.bytes).toBe(1 << 20);
+  });
+
+  test('checksum off: control falls back, payload-rewritten', async () => {
+    const { result } = await algActive(off(), 2114);
+    expect(controlOf(result)).toMatchObject({ status: 'fell-back', cause: 'payload-rewritten' });
+  });
+});
+
+describe.skipIf(skip)('FTP ALG, two subflows', () => {
+  requireDist();
+  const on = useLab({ topology: 'routed', links: 2, sysctls: { client: checksumOn, server: checksumOn } });
+  const off = useLab({ topology: 'routed', links: 2 });
+
+  test('checksum on: the rewritten subflow is reset, degraded, payload-rewritten', async () => {
+    const { result } = await algActive(on(), 2115);
+    expect(result.verdict).toMatchObject({ status: 'degraded', cause: 'payload-rewritten' });
+  });
+
+  test('checksum off: stream-damaged, and the advice names the checksum', async () => {
+    const { result, exitCode } = await algActive(off(), 2116);
+    expect(result.verdict.cause).toBe('stream-damaged');
+    expect(result.verdict.advice.join(' ')).toContain('checksum_enabled');
+    expect(exitCode).toBe(1);
+  });
+
+  test('passive mode through the same ALG: held', async () => {
+    const box = await off().middlebox.ftpAlg({ port: 2117 });
+    const ftp = await startVsftpd(off(), { mptcp: true, port: 2117, files: { 'f.bin': 1 << 20 } });
+    const { result, exitCode } = await probe(off(), ftp.url('f.bin'), ['--mode', 'epsv']);
+    expect(result.verdict.status).toBe('held');
+    expect(exitCode).toBe(0);
+    await ftp.stop();
+    await box.remove();
+  });
+});
+
+describe.skipIf(skip)('broken second path', () => {
+  requireDist();
+  const lab = useLab({ topology: 'routed', links: 2 });
+  afterEach(async () => lab().middlebox.removeAll());
+
+  test('blackhole on the second path: degraded, join-failed', async () => {
+    const box = await lab().middlebox.blackhole(2);
+    const ftp = await startVsftpd(lab(), { mptcp: true, port: 2118, files: { 'f.bin': 1 << 20 } });
+    const { result } = await probe(lab(), ftp.url('f.bin'), ['--mode', 'epsv']);
+    expect(result.verdict).toMatchObject({ status: 'degraded', cause: 'join-failed' });
+    expect(maxSubflows(controlOf(result))).toBe(1);
+    await ftp.stop();
+    await box.remove();
+  });
+
+  test('second path taken down mid-transfer: transfer intact, degraded, path-failed', async () => {
+    await lab().shape(1, { rateMbit: 20 });
+    await lab().shape(2, { rateMbit: 20 });
+    const ftp = await startVsftpd(lab(), { mptcp: true, port: 2119, files: { 'big.bin': 12 << 20 } });
+    const running = lab().spawnNode('client', ['probe', ftp.url('big.bin'), '--json', '--mode', 'epsv', '--timeout', '40']);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await lab().linkDown(2);
+    const done = await running.wait(60_000);
+    const result = JSON.parse(done.stdout);
+    expect(result.transfer.bytes).toBe(12 << 20);
+    expect(result.transfer.sha256).toBe(ftp.files['big.bin']!.sha256);
+    expect(maxSubflows(transferDataOf(result))).toBe(2);
+    expect(result.verdict).toMatchObject({ status: 'degraded', cause: 'path-failed' });
+    await lab().linkUp(2);
+    await ftp.stop();
+  });
+});
