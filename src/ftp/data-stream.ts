@@ -158,9 +158,12 @@ export function sendFrom(handle: FtpConnectionHandle, stream: net.Socket | tls.T
       source.resume();
     });
     source.once('end', () => {
+      // Sample while the connection is surely up (the server may close right after our FIN),
+      // then again once everything is flushed if it still is.
+      sampled = sampleBeforeClose(handle);
       stream.end(() => {
-        // All our bytes are handed to the kernel: sample now, the server closes next.
-        sampled = sampleBeforeClose(handle);
+        const later = sampleBeforeClose(handle);
+        if (later.report?.remote) sampled = later;
         const grace = setTimeout(done, Math.min(options.idleTimeoutMs, 10_000));
         grace.unref();
         stream.once('close', () => {

@@ -35,7 +35,8 @@ export function parseFtpUrl(text: string): FtpUrl {
   } catch {
     throw new FtpUrlError(`bad URL "${redact(text)}"`);
   }
-  if (!url.hostname) throw new FtpUrlError(`bad URL "${redact(text)}": no host`);
+  const rawAuthority = text.slice(schemeMatch[0].length).split('/')[0]!.replace(/^.*@/, '');
+  if (!url.hostname || rawAuthority === '' || rawAuthority.startsWith(':')) throw new FtpUrlError(`bad URL "${redact(text)}": no host`);
   if (url.search || url.hash) throw new FtpUrlError(`bad URL "${redact(text)}": FTP URLs have no ?query or #fragment (percent-encode ? as %3F, # as %23)`);
   const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
   // WHATWG drops the default port of ftp: (21), so "ftps://h:21/" would look like no port: read it.

@@ -82,9 +82,6 @@ export function commandObserver(output: Output, verbose: boolean, log: Connectio
     onCommand(command, reply) {
       if (verbose) output.log(`> ${command}\n< ${summarizeReply(reply)}`);
     },
-    onReply(reply) {
-      if (verbose && reply.lines.length > 1) output.log(`< (${reply.lines.length} lines)`);
-    },
     onNote(message) {
       log.notes.push(message);
       if (verbose) output.log(`note: ${message}`);
