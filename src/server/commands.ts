@@ -328,7 +328,7 @@ const site: Spec = {
     }
     const view: SiteMptcpView = {
       schema: SITE_MPTCP_SCHEMA,
-      control: connectionView(report, true, checksum),
+      control: connectionView(report, session.handshake, checksum),
       data: session.lastData,
       counters,
     };

@@ -10,7 +10,8 @@ import type { BufferSizeRequest } from '../native/socket-factory.js';
 import { connectMptcp } from '../net/connect.js';
 import { acceptedFd, listenMptcp, type MptcpListener } from '../net/listen.js';
 import { reportConnection, type ConnectionReport } from '../net/report.js';
-import type { CreatedSocket } from '../native/index.js';
+import { readSocketProtocol, type CreatedSocket } from '../native/index.js';
+import { handshakeWitness, type HandshakeVerdict } from './handshake-witness.js';
 import { canonicalAddress } from './limits.js';
 import { upgradeToTls } from './tls-layer.js';
 
@@ -19,6 +20,8 @@ export interface DataConnection {
   /** The socket to read and write (TLS on top of `raw` when protected). */
   stream: net.Socket | tls.TLSSocket;
   raw: net.Socket;
+  /** For accepted (passive) connections: did an MP_CAPABLE SYN reach us. */
+  handshake?: HandshakeVerdict;
   /** What the kernel says about the connection now; undefined once it is closed. */
   sample(): ConnectionReport | undefined;
 }
@@ -87,18 +90,19 @@ export class PassiveListener {
 
   private onConnection(raw: net.Socket): void {
     raw.on('error', () => undefined);
+    const fd = acceptedFd(raw);
+    const handshake = handshakeWitness.observe(fd === undefined ? undefined : readSocketProtocol(fd));
     const peer = canonicalAddress(raw.remoteAddress);
     if (this.closed || this.connection || peer !== this.options.allowedPeer) {
       this.options.onRefused?.(peer);
       raw.destroy();
       return;
     }
-    const fd = acceptedFd(raw);
     const context = this.options.tlsContext();
     // Wrap at once: the client may send its ClientHello before our 150 reply.
     const stream = context ? upgradeToTls(raw, context) : raw;
     stream.on('error', () => undefined);
-    const connection: DataConnection = { mode: 'passive', stream, raw, sample: makeSampler(raw, () => stream, fd) };
+    const connection: DataConnection = { mode: 'passive', stream, raw, handshake, sample: makeSampler(raw, () => stream, fd) };
     this.connection = connection;
     // The listener lives as long as the data connection, so MP_JOINs can reach it (issue 6).
     stream.once('close', () => void this.close());

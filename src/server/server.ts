@@ -4,9 +4,10 @@
 import type net from 'node:net';
 import { acceptedFd, listenMptcp } from '../net/listen.js';
 import type { TcpReason } from '../native/index.js';
-import { describeTcpReason } from '../native/index.js';
+import { describeTcpReason, readSocketProtocol } from '../native/index.js';
 import { COMMANDS } from './commands.js';
 import { DigestCache } from './digest-cache.js';
+import { handshakeWitness } from './handshake-witness.js';
 import { canonicalAddress, ConnectionLimits } from './limits.js';
 import { makeEvent, type ServerEvent } from './logger.js';
 import { resolveServerOptions, type ServerOptions } from './options.js';
@@ -56,6 +57,8 @@ export async function startServer(input: Partial<ServerOptions> = {}): Promise<P
     socket.on('error', () => undefined);
     const peer = canonicalAddress(socket.remoteAddress);
     const fd = acceptedFd(socket);
+    // Before anything else: the witness orders counter increments against accepts.
+    const handshake = handshakeWitness.observe(fd === undefined ? undefined : readSocketProtocol(fd));
     const id = nextId++;
     const admission = stopping ? { ok: false as const, reason: 'server shutting down' } : limits.admit(peer);
     if (!admission.ok) {
@@ -64,17 +67,18 @@ export async function startServer(input: Partial<ServerOptions> = {}): Promise<P
       setTimeout(() => socket.destroy(), 1000).unref();
       return;
     }
-    const session = new Session(id, socket, fd, context, COMMANDS);
+    const session = new Session(id, socket, fd, handshake, context, COMMANDS);
     sessions.add(session);
     session.onClose(() => {
       sessions.delete(session);
       admission.release();
     });
     const created = session.sampleControl()?.socket;
-    log(makeEvent('info', 'connect', { session: id, client: peer, socket: created }));
+    log(makeEvent('info', 'connect', { session: id, client: peer, socket: created, mpCapableReceived: handshake.mpCapableReceived }));
     session.reply(220, `${options.banner} ready (anonymous login; SITE MPTCP shows this server's view)`);
   };
 
+  handshakeWitness.ensureBaseline();
   const listener = await listenMptcp(
     { host: options.host, port: options.port, tcp: options.tcp, bufferSizes: options.bufferSizes },
     onConnection,

@@ -6,6 +6,7 @@ import type tls from 'node:tls';
 import { reportConnection, type ConnectionReport } from '../net/report.js';
 import type { CounterSnapshot } from '../sys/counters.js';
 import type { DigestCache } from './digest-cache.js';
+import type { HandshakeVerdict } from './handshake-witness.js';
 import type { PassiveListener } from './data-channel.js';
 import { LineReader, type LineEvent } from './line-reader.js';
 import { makeEvent, redactCommand, sanitize, type LogLevel, type ServerEvent } from './logger.js';
@@ -79,6 +80,8 @@ export class Session {
     readonly id: number,
     socket: net.Socket,
     controlFd: number | undefined,
+    /** Whether an MP_CAPABLE SYN reached us for this control connection (decided at accept). */
+    readonly handshake: HandshakeVerdict,
     readonly context: ServerContext,
     private readonly commands: ReadonlyMap<string, CommandSpec>,
   ) {

@@ -5,6 +5,7 @@
 // Kept compact on purpose: Python's ftplib refuses reply lines longer than 8192 bytes.
 import type { ConnectionReport } from '../net/report.js';
 import type { SocketAddress } from '../native/index.js';
+import type { HandshakeEvidence, HandshakeVerdict } from './handshake-witness.js';
 
 export const SITE_MPTCP_SCHEMA = 'mptcp-doctor/site-mptcp/v1';
 
@@ -17,13 +18,22 @@ export interface SiteMptcpSubflow {
 export interface SiteMptcpConnection {
   /** How the accepted (or, in active mode, our) socket was created, from SO_PROTOCOL. */
   socket: 'mptcp' | 'tcp';
-  /** 'fallback': created MPTCP, now plain TCP. */
+  /**
+   * 'fallback': MPTCP was attempted and the connection runs as plain TCP: either the socket is MPTCP
+   * and fell back, or (socket 'tcp') the SYN carried MP_CAPABLE but the handshake did not complete
+   * as MPTCP, so the kernel handed us a TCP socket (see `mpCapableEvidence`).
+   */
   state: 'mptcp' | 'fallback' | 'tcp';
   /**
-   * Did an MP_CAPABLE handshake reach the server? For an accepted socket: it is MPTCP exactly when the
-   * client's SYN carried MP_CAPABLE. For an active-mode data connection we opened, null.
+   * Did an MP_CAPABLE SYN reach the server? null for an active-mode data connection (we opened it).
    */
   mpCapableReceived: boolean | null;
+  /**
+   * 'socket': the accepted socket is MPTCP (certain). 'counters': the socket is TCP and the answer
+   * comes from MPTcpExt MPCapableFallbackACK incrementing at this accept (namespace-wide, so
+   * concurrent connections of other servers could mislead it). 'none': no evidence available.
+   */
+  mpCapableEvidence?: HandshakeEvidence;
   local?: string;
   remote?: string;
   subflows: { total: number; list: SiteMptcpSubflow[] };
@@ -66,10 +76,10 @@ export function formatSocketAddress(address: SocketAddress | undefined): string 
 }
 
 /**
- * The compact view of a report. `accepted`: the socket came from our listener (then its protocol
- * says whether MP_CAPABLE arrived). `sysctlChecksum`: the namespace setting, for non-MPTCP states.
+ * The compact view of a report. `handshake`: what the accept told (undefined for connections we
+ * opened). `sysctlChecksum`: the namespace setting, for non-MPTCP states.
  */
-export function connectionView(report: ConnectionReport, accepted: boolean, sysctlChecksum: number | undefined): SiteMptcpConnection {
+export function connectionView(report: ConnectionReport, handshake: HandshakeVerdict | undefined, sysctlChecksum: number | undefined): SiteMptcpConnection {
   const csum = report.info?.csumEnabled;
   const checksum: SiteMptcpConnection['checksum'] =
     csum !== undefined
@@ -82,10 +92,12 @@ export function connectionView(report: ConnectionReport, accepted: boolean, sysc
     local: formatSocketAddress(detail.local),
     remote: formatSocketAddress(detail.remote),
   }));
+  const received = handshake ? handshake.mpCapableReceived || report.socket === 'mptcp' : null;
   return {
     socket: report.socket,
-    state: report.state,
-    mpCapableReceived: accepted ? report.socket === 'mptcp' : null,
+    state: report.socket === 'tcp' && received ? 'fallback' : report.state,
+    mpCapableReceived: received,
+    ...(handshake ? { mpCapableEvidence: report.socket === 'mptcp' ? 'socket' : handshake.evidence } : {}),
     local: formatSocketAddress(report.local),
     remote: formatSocketAddress(report.remote),
     subflows: { total: report.subflows.total, list },

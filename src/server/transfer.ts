@@ -119,7 +119,7 @@ async function dataView(
 ): Promise<SiteMptcpData> {
   const checksum = await readMptcpSysctl('checksum_enabled');
   const base = report
-    ? connectionView(report, data.mode === 'passive', checksum)
+    ? connectionView(report, data.handshake, checksum)
     : {
         socket: 'tcp' as const, state: 'tcp' as const, mpCapableReceived: null,
         subflows: { total: 0, list: [] }, checksum: { enabled: null, source: 'unknown' as const }, sampledAt: new Date().toISOString(),

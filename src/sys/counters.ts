@@ -1,5 +1,6 @@
 // MPTcpExt counters of the calling process's network namespace (/proc/net/netstat is per namespace).
 // Snapshot before and after something and keep the deltas (kernel selftests do the same).
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 
 export type CounterSnapshot = Record<string, number>;
@@ -31,6 +32,18 @@ export function parseNetstat(text: string, prefix = 'MPTcpExt'): CounterSnapshot
 /** Reads the MPTcpExt counters now; an empty object on a kernel without MPTCP. */
 export async function readMptcpCounters(path = NETSTAT_PATH): Promise<CounterSnapshot> {
   return parseNetstat(await readFile(path, 'utf8'));
+}
+
+/**
+ * The same, synchronously: for callers that must order a snapshot exactly against an event (an
+ * accept). One read of a small procfs file; undefined when it cannot be read.
+ */
+export function readMptcpCountersSync(path = NETSTAT_PATH): CounterSnapshot | undefined {
+  try {
+    return parseNetstat(readFileSync(path, 'utf8'));
+  } catch {
+    return undefined;
+  }
 }
 
 /** after - before for every counter that changed (counters missing before count from 0). */

@@ -1,0 +1,48 @@
+// Did an MP_CAPABLE SYN reach us for this accepted connection?
+//
+// An accepted socket from an MPTCP listener is MPTCP (SO_PROTOCOL 262) exactly when the handshake
+// completed as MPTCP. When the SYN carried MP_CAPABLE but the client's third ACK did not (a middlebox
+// stripped the option from our SYN-ACK, or the client fell back), the kernel drops the subflow
+// context before accept and hands us a plain TCP socket: from the socket alone that looks like a
+// client without MPTCP. The kernel counts that case (MPTcpExt MPCapableFallbackACK, per namespace)
+// before the socket reaches the accept queue, so we read the counter at every accept and attribute
+// each new increment to one TCP socket accepted after it. Namespace-wide, so concurrent accepts of
+// other servers in the namespace can mislead it: the view says which evidence it used.
+import { readMptcpCountersSync } from '../sys/counters.js';
+
+export type HandshakeEvidence = 'socket' | 'counters' | 'none';
+
+export interface HandshakeVerdict {
+  /** null when we opened the connection (active mode): the question does not apply. */
+  mpCapableReceived: boolean | null;
+  evidence: HandshakeEvidence;
+}
+
+export class HandshakeWitness {
+  private last: number | undefined;
+  private unattributed = 0;
+
+  /** Call once per accepted socket, synchronously in the accept callback. */
+  observe(socket: 'mptcp' | 'tcp' | undefined): HandshakeVerdict {
+    const now = readMptcpCountersSync()?.MPCapableFallbackACK;
+    if (now !== undefined) {
+      // The first snapshot only sets the baseline: increments from before we listened are not ours.
+      if (this.last !== undefined && now > this.last) this.unattributed += now - this.last;
+      this.last = now;
+    }
+    if (socket === 'mptcp') return { mpCapableReceived: true, evidence: 'socket' };
+    if (this.unattributed > 0) {
+      this.unattributed -= 1;
+      return { mpCapableReceived: true, evidence: 'counters' };
+    }
+    return { mpCapableReceived: false, evidence: now === undefined ? 'none' : 'counters' };
+  }
+
+  /** Sets the baseline once (call when a server starts listening). */
+  ensureBaseline(): void {
+    this.last ??= readMptcpCountersSync()?.MPCapableFallbackACK;
+  }
+}
+
+/** One witness per process: the counters are per namespace, and a process lives in one. */
+export const handshakeWitness = new HandshakeWitness();
