@@ -1,0 +1,275 @@
+// A scripted FTP server on loopback that misbehaves on purpose: each misdeed must end in the
+// documented one-line error and exit code, with no partial download renamed into place.
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cliEntry } from '../../lab/paths.js';
+
+type Script = (session: Session) => Promise<void>;
+
+class Session {
+  private buffered = '';
+  private waiting: ((line: string | undefined) => void) | undefined;
+  private ended = false;
+  constructor(readonly socket: net.Socket) {
+    socket.setEncoding('latin1');
+    socket.on('data', (text: string) => {
+      this.buffered += text;
+      this.flush();
+    });
+    socket.on('end', () => {
+      this.ended = true;
+      this.flush();
+    });
+    socket.on('error', () => undefined);
+  }
+  private flush() {
+    if (!this.waiting) return;
+    const lf = this.buffered.indexOf('\n');
+    if (lf >= 0) {
+      const line = this.buffered.slice(0, lf).replace(/\r$/, '');
+      this.buffered = this.buffered.slice(lf + 1);
+      const waiting = this.waiting;
+      this.waiting = undefined;
+      waiting(line);
+    } else if (this.ended) {
+      const waiting = this.waiting;
+      this.waiting = undefined;
+      waiting(undefined);
+    }
+  }
+  /** The next command line (undefined at EOF). */
+  read(): Promise<string | undefined> {
+    return new Promise((resolve) => {
+      this.waiting = resolve;
+      this.flush();
+    });
+  }
+  send(text: string) {
+    this.socket.write(text);
+  }
+  /** Answers the usual login and setup commands until `until` arrives; returns that line. */
+  async serveUntil(until: RegExp, replies: Record<string, string> = {}): Promise<string | undefined> {
+    for (;;) {
+      const line = await this.read();
+      if (line === undefined || until.test(line)) return line;
+      const verb = line.split(' ')[0]!.toUpperCase();
+      const reply = replies[verb] ?? DEFAULT_REPLIES[verb] ?? '502 Not implemented.\r\n';
+      this.send(reply);
+    }
+  }
+}
+
+const DEFAULT_REPLIES: Record<string, string> = {
+  USER: '331 Please specify the password.\r\n',
+  PASS: '230 Login successful.\r\n',
+  FEAT: '211-Features:\r\n EPSV\r\n SIZE\r\n211 End\r\n',
+  TYPE: '200 Switching to Binary mode.\r\n',
+  QUIT: '221 Goodbye.\r\n',
+};
+
+/** A passive data listener on loopback; resolves the accepted socket. */
+async function dataListener(): Promise<{ port: number; accepted: Promise<net.Socket>; close(): void }> {
+  const server = net.createServer();
+  let resolveAccepted!: (socket: net.Socket) => void;
+  const accepted = new Promise<net.Socket>((resolve) => (resolveAccepted = resolve));
+  server.on('connection', (socket) => {
+    socket.on('error', () => undefined);
+    resolveAccepted(socket);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { port: (server.address() as net.AddressInfo).port, accepted, close: () => server.close() };
+}
+
+let server: net.Server;
+let port: number;
+let script: Script = async () => undefined;
+let workDir: string;
+
+beforeAll(async () => {
+  server = net.createServer((socket) => {
+    const session = new Session(socket);
+    script(session)
+      .catch(() => undefined)
+      .finally(() => setTimeout(() => socket.destroy(), 50));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  port = (server.address() as net.AddressInfo).port;
+  workDir = mkdtempSync(path.join(tmpdir(), 'ftp-misbehave-'));
+});
+
+afterAll(() => {
+  server?.close();
+});
+
+async function get(scriptToRun: Script, args: string[], file = `f${Math.random().toString(16).slice(2)}`) {
+  script = scriptToRun;
+  const defaults = [...(args.includes('--timeout') ? [] : ['--timeout', '3']), ...(args.includes('--idle-timeout') ? [] : ['--idle-timeout', '3'])];
+  const result = await execa('node', [cliEntry, 'get', `ftp://127.0.0.1:${port}/remote.bin`, '-o', file, ...defaults, ...args], {
+    cwd: workDir,
+    reject: false,
+    timeout: 20_000,
+    env: { NETRC: path.join(workDir, 'no-netrc') },
+  });
+  return { ...result, file: path.join(workDir, file), part: path.join(workDir, `${file}.part`) };
+}
+
+const available = existsSync(cliEntry);
+
+describe.skipIf(!available)('get against a misbehaving server', () => {
+  it('malformed greeting: exit 4, one line', async () => {
+    const r = await get(async (s) => s.send('hello there\r\n'), []);
+    expect(r.exitCode).toBe(4);
+    expect(r.stderr).toMatch(/^mptcp-doctor: malformed reply: "hello there" does not start with a reply code$/);
+    expect(r.stderr).not.toMatch(/\n.*at /); // no stack trace
+  });
+
+  it('overlong reply line: exit 4', async () => {
+    const r = await get(async (s) => s.send(`220 ${'x'.repeat(100_000)}\r\n`), []);
+    expect(r.exitCode).toBe(4);
+    expect(r.stderr).toMatch(/malformed reply: line longer than 4096 bytes/);
+  });
+
+  it('truncated multi-line reply then close: exit 4', async () => {
+    const r = await get(async (s) => {
+      s.send('220-Welcome\r\n220-more to come');
+      s.socket.end();
+    }, []);
+    expect(r.exitCode).toBe(4);
+    expect(r.stderr).toMatch(/closed the control connection in the middle of a reply/);
+  });
+
+  it('silent server: bounded wait, exit 4', async () => {
+    const started = Date.now();
+    const r = await get(() => new Promise((resolve) => setTimeout(resolve, 6000)), ['--timeout', '1']);
+    expect(r.exitCode).toBe(4);
+    expect(r.stderr).toMatch(/no reply from the server within 1 s/);
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it('login failed (530): exit 4, password never shown', async () => {
+    const r2 = await get(async (s) => {
+      s.send('220 hi\r\n');
+      await s.serveUntil(/^PASS /);
+      s.send('530 Login incorrect.\r\n');
+      await s.read();
+    }, ['-v', '--user', 'bob:hunter2']);
+    expect(r2.exitCode).toBe(4);
+    expect(r2.stderr).toMatch(/login failed: 530 Login incorrect\./);
+    expect(r2.stderr).toMatch(/> PASS \*\*\*\*/);
+    expect(r2.stderr + r2.stdout).not.toContain('hunter2');
+  });
+
+  it('no such file (550): exit 4, no .part left', async () => {
+    const r = await get(async (s) => {
+      s.send('220 hi\r\n');
+      const data = await dataListener();
+      await s.serveUntil(/^RETR /, { SIZE: '550 Could not get file size.\r\n', EPSV: `229 Entering Extended Passive Mode (|||${data.port}|)\r\n` });
+      s.send('550 Failed to open file.\r\n');
+      await s.serveUntil(/^QUIT/);
+      data.close();
+    }, []);
+    expect(r.exitCode).toBe(4);
+    expect(r.stderr).toMatch(/no such file or not readable: 550 Failed to open file\./);
+    expect(existsSync(r.file)).toBe(false);
+    expect(existsSync(r.part)).toBe(false);
+  });
+
+  it('150 then close: exit 4, nothing renamed', async () => {
+    const r = await get(async (s) => {
+      s.send('220 hi\r\n');
+      const data = await dataListener();
+      await s.serveUntil(/^RETR /, { SIZE: '213 1000\r\n', EPSV: `229 Entering Extended Passive Mode (|||${data.port}|)\r\n` });
+      s.send('150 Opening BINARY mode data connection (1000 bytes).\r\n');
+      const socket = await data.accepted;
+      socket.write(Buffer.alloc(300, 1));
+      socket.destroy();
+      s.socket.destroy();
+      data.close();
+    }, []);
+    expect(r.exitCode).toBe(4);
+    expect(r.stderr).toMatch(/server closed the control connection|data connection/);
+    expect(existsSync(r.file)).toBe(false);
+  });
+
+  it('short data with 226: size mismatch, .part kept for --continue', async () => {
+    const r = await get(async (s) => {
+      s.send('220 hi\r\n');
+      const data = await dataListener();
+      await s.serveUntil(/^RETR /, { SIZE: '213 1000\r\n', EPSV: `229 Entering Extended Passive Mode (|||${data.port}|)\r\n` });
+      s.send('150 Opening.\r\n');
+      const socket = await data.accepted;
+      socket.end(Buffer.alloc(500, 7));
+      await new Promise((resolve) => socket.once('close', resolve));
+      s.send('226 Transfer complete.\r\n');
+      await s.serveUntil(/^QUIT/);
+      data.close();
+    }, []);
+    expect(r.exitCode).toBe(4);
+    expect(r.stderr).toMatch(/incomplete transfer: 500 of 1000 bytes \(kept .*\.part; resume with --continue\)/);
+    expect(existsSync(r.file)).toBe(false);
+    expect(readFileSync(r.part).length).toBe(500);
+  });
+
+  it('hostile PASV naming a third party: data goes to the control peer instead', async () => {
+    const payload = Buffer.from('the real bytes\n'.repeat(100));
+    const r = await get(async (s) => {
+      s.send('220 hi\r\n');
+      const data = await dataListener();
+      const p = data.port;
+      await s.serveUntil(/^RETR /, {
+        SIZE: `213 ${payload.length}\r\n`,
+        EPSV: '500 EPSV not understood.\r\n',
+        PASV: `227 Entering Passive Mode (192,0,2,66,${Math.floor(p / 256)},${p % 256}).\r\n`,
+      });
+      s.send('150 Opening.\r\n');
+      const socket = await data.accepted;
+      socket.end(payload);
+      await new Promise((resolve) => socket.once('close', resolve));
+      s.send('226 Transfer complete.\r\n');
+      await s.serveUntil(/^QUIT/);
+      data.close();
+    }, ['-v']);
+    expect(r.exitCode).toBe(0);
+    expect(r.stderr).toMatch(/PASV offered 192\.0\.2\.66:\d+; connecting to the control peer 127\.0\.0\.1:\d+ instead/);
+    expect(r.stderr).toMatch(/EPSV refused: 500/);
+    expect(readFileSync(r.file)).toEqual(payload);
+  });
+
+  it('data connection stalls: idle timeout, exit 4', async () => {
+    const r = await get(async (s) => {
+      s.send('220 hi\r\n');
+      const data = await dataListener();
+      await s.serveUntil(/^RETR /, { SIZE: '213 1000\r\n', EPSV: `229 Entering Extended Passive Mode (|||${data.port}|)\r\n` });
+      s.send('150 Opening.\r\n');
+      const socket = await data.accepted;
+      socket.write(Buffer.alloc(10));
+      await new Promise((resolve) => setTimeout(resolve, 6000));
+      data.close();
+    }, ['--idle-timeout', '1']);
+    expect(r.exitCode).toBe(4);
+    expect(r.stderr).toMatch(/data connection idle for 1 s/);
+    expect(existsSync(r.file)).toBe(false);
+  });
+
+  it('usage errors: exit 2', async () => {
+    const bad = await execa('node', [cliEntry, 'get', 'http://h/f'], { reject: false, cwd: workDir });
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toMatch(/unsupported scheme "http:"/);
+    const dir = await execa('node', [cliEntry, 'get', 'ftp://h/dir/'], { reject: false, cwd: workDir });
+    expect(dir.exitCode).toBe(2);
+  });
+
+  it('refused connection: exit 4', async () => {
+    const closed = net.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const freePort = (closed.address() as net.AddressInfo).port;
+    closed.close();
+    const r = await execa('node', [cliEntry, 'get', `ftp://127.0.0.1:${freePort}/f`], { reject: false, cwd: workDir });
+    expect(r.exitCode).toBe(4);
+    expect(r.stderr).toMatch(/connection refused/);
+  });
+});
