@@ -328,6 +328,7 @@ const site: Spec = {
     }
     const view: SiteMptcpView = {
       schema: SITE_MPTCP_SCHEMA,
+      listener: session.context.listener,
       control: connectionView(report, session.handshake, checksum),
       data: session.lastData,
       counters,

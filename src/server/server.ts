@@ -46,6 +46,7 @@ export async function startServer(input: Partial<ServerOptions> = {}): Promise<P
     tree: new SyntheticTree(options.maxProbeSize),
     digests: new DigestCache(),
     tlsContext: options.tls ? createTlsContext(options.tls) : undefined,
+    listener: { socket: 'mptcp' },
     log,
     stopping: () => stopping,
   };
@@ -85,6 +86,7 @@ export async function startServer(input: Partial<ServerOptions> = {}): Promise<P
   );
   listener.server.on('error', (error) => log(makeEvent('error', 'listener-error', { message: error.message })));
   const tcpReason = listener.created.socket === 'tcp' ? listener.created.reason : undefined;
+  context.listener = { socket: listener.created.socket, ...(tcpReason ? { reason: tcpReason } : {}) };
   if (tcpReason && tcpReason !== 'forced') {
     log(makeEvent('warn', 'mptcp-unavailable', { message: `listening with plain TCP: ${describeTcpReason(tcpReason)}` }));
   }

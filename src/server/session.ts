@@ -20,6 +20,8 @@ export interface ServerContext {
   tree: SyntheticTree;
   digests: DigestCache;
   tlsContext?: tls.SecureContext;
+  /** How the control listener was created (set once listening). */
+  listener: { socket: 'mptcp' | 'tcp'; reason?: string };
   log(event: ServerEvent): void;
   /** True once the server is stopping: sessions close when their transfer ends. */
   stopping(): boolean;

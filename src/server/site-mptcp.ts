@@ -59,6 +59,11 @@ export interface SiteMptcpData extends SiteMptcpConnection {
 
 export interface SiteMptcpView {
   schema: typeof SITE_MPTCP_SCHEMA;
+  /**
+   * How the server's listening socket was created: 'tcp' when its kernel refused MPTCP (`reason`, e.g.
+   * 'disabled' for net.mptcp.enabled=0) or serve was started with --tcp ('forced').
+   */
+  listener: { socket: 'mptcp' | 'tcp'; reason?: string };
   /** This control connection, sampled when SITE MPTCP was received. */
   control: SiteMptcpConnection;
   /** The last data connection of this session, null before the first. */

@@ -9,6 +9,7 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { computeDigest } from '../../src/server/index.js';
 import { packageRoot } from '../support/dist.js';
 import { missingRequirement } from '../support/gate.js';
+import { createNetns } from '../support/netns.js';
 import { expectCode, RawClient } from './support/raw-client.js';
 
 const main = join(packageRoot, 'src', 'cli', 'main.ts');
@@ -94,6 +95,26 @@ describe('mptcp-doctor serve (process)', () => {
     expect(result.exitCode).toBe(2);
     expect(String(result.stderr)).toMatch(message);
     expect(String(result.stderr).trim().split('\n')).toHaveLength(1);
+  });
+
+  const skipNetns = missingRequirement('serve where MPTCP is disabled', 'root', 'netns');
+  test.skipIf(skipNetns)('net.mptcp.enabled=0 in the namespace: plain TCP listener, with a warning', async () => {
+    const ns = await createNetns('serve-off');
+    try {
+      await ns.exec(['sysctl', '-qw', 'net.mptcp.enabled=0']);
+      const child = execa('ip', ['netns', 'exec', ns.name, 'node', '--import', 'tsx', main, 'serve', '--listen', '127.0.0.1:2121', '--json'], {
+        reject: false, timeout: 60_000, cwd: packageRoot, env: { NO_COLOR: '1' },
+      });
+      children.push(child);
+      const json = JSON.parse(await waitForStdout(child, /\}\s*$/));
+      expect(json).toMatchObject({ socket: 'tcp', tcpReason: 'disabled' });
+      child.kill('SIGTERM');
+      const result = await child;
+      expect(result.exitCode).toBe(0);
+      expect(String(result.stderr)).toMatch(/mptcp-unavailable: listening with plain TCP: MPTCP is disabled \(net\.mptcp\.enabled = 0\)/);
+    } finally {
+      await ns.destroy();
+    }
   });
 
   const skip = missingRequirement('serve 100 clients', 'tool:mptcpize', 'tool:python3');

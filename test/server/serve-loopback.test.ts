@@ -129,6 +129,7 @@ describe('serve on loopback', () => {
     const client = await login(true);
     const before = parseSiteMptcpReply((await client.command('SITE MPTCP')).text);
     expect(before.schema).toBe('mptcp-doctor/site-mptcp/v1');
+    expect(before.listener).toEqual({ socket: 'mptcp' });
     expect(before.control).toMatchObject({ socket: 'mptcp', state: 'mptcp', mpCapableReceived: true, subflows: { total: 1 } });
     expect(before.control.subflows.list[0]).toMatchObject({ local: `127.0.0.1:${server.port}` });
     expect(before.control.remote).toBe(`127.0.0.1:${client.socket.localPort}`);
@@ -362,6 +363,21 @@ describe('serve on loopback', () => {
       first.destroy();
       expect(events.some((e) => e.event === 'data-refused')).toBe(true);
     });
+  });
+
+  test('a plain TCP listener on request (tcp: true): SITE MPTCP names it, MPTCP clients fall back', async () => {
+    const tcp = await startServer({ port: 0, tcp: true });
+    try {
+      expect(tcp.socket).toBe('tcp');
+      expect(tcp.tcpReason).toBe('forced');
+      const client = await RawClient.login(tcp.port, '127.0.0.1', true);
+      const view = parseSiteMptcpReply((await client.command('SITE MPTCP')).text);
+      expect(view.listener).toEqual({ socket: 'tcp', reason: 'forced' });
+      expect(view.control).toMatchObject({ socket: 'tcp', state: 'tcp', mpCapableReceived: false });
+      client.close();
+    } finally {
+      await tcp.close(0);
+    }
   });
 
   test('per-address connection limit: 421 beyond it', async () => {
