@@ -3,7 +3,7 @@
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import type { CommandModule, GlobalOptions } from './command.js';
-import { commands } from './commands/index.js';
+import { entriesFor } from './commands/index.js';
 import { UsageError, exitCodeFor } from './errors.js';
 import { ExitCode } from './exit-codes.js';
 import { processOutput } from './output.js';
@@ -37,7 +37,9 @@ function wire(parser: Argv<GlobalOptions>, module: CommandModule): Argv<GlobalOp
 }
 
 async function main(): Promise<void> {
-  let parser = yargs(hideBin(process.argv))
+  const args = hideBin(process.argv);
+  const commands = await Promise.all(entriesFor(args).map((entry) => entry.load()));
+  let parser = yargs(args)
     .scriptName('mptcp-doctor')
     .usage('$0 [command]\n\nTells whether Multipath TCP works on this host and on a path, and why not when it does not.')
     .option('json', { type: 'boolean', default: false, describe: 'print exactly one JSON object on stdout' })

@@ -1,12 +1,41 @@
-// The command registry: main.ts wires every module listed here, in this order.
+// The command registry. Each entry names its command and loads its module only when needed:
+// a diagnostic tool must start fast, and `check` should not pay for the FTP client or the server.
 import type { CommandModule } from '../command.js';
-import { checkCommand } from './check.js';
-import { connectCommand } from './connect.js';
-import { fixCommand } from './fix.js';
-import { getCommand } from './get.js';
-import { probeCommand } from './probe.js';
-import { putCommand } from './put.js';
-import { serveCommand } from './serve.js';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: Array<CommandModule<any>> = [checkCommand, fixCommand, connectCommand, getCommand, putCommand, probeCommand, serveCommand];
+export interface CommandEntry {
+  /** The words that select it; '$0' marks the default command (no command given). */
+  names: readonly string[];
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  load(): Promise<CommandModule<any>>;
+}
+
+export const commandEntries: readonly CommandEntry[] = [
+  { names: ['check', '$0'], load: async () => (await import('./check.js')).checkCommand },
+  { names: ['fix'], load: async () => (await import('./fix.js')).fixCommand },
+  { names: ['connect'], load: async () => (await import('./connect.js')).connectCommand },
+  { names: ['get'], load: async () => (await import('./get.js')).getCommand },
+  { names: ['put'], load: async () => (await import('./put.js')).putCommand },
+  { names: ['probe'], load: async () => (await import('./probe.js')).probeCommand },
+  { names: ['serve'], load: async () => (await import('./serve.js')).serveCommand },
+];
+
+/** The first word that is not an option: the command the user asked for, if any. */
+export function requestedCommand(args: readonly string[]): string | undefined {
+  for (const arg of args) {
+    if (arg === '--') return undefined;
+    if (!arg.startsWith('-')) return arg;
+  }
+  return undefined;
+}
+
+/**
+ * The modules to load for these arguments: the named command's alone, or the default command's when
+ * none is named; all of them for help at the top level or an unknown command (yargs lists them).
+ */
+export function entriesFor(args: readonly string[]): readonly CommandEntry[] {
+  const word = requestedCommand(args);
+  const wantsHelp = args.includes('--help') || args.includes('-h');
+  if (word === undefined) return wantsHelp ? commandEntries : commandEntries.filter((e) => e.names.includes('$0'));
+  const entry = commandEntries.find((e) => e.names.includes(word));
+  return entry ? [entry] : commandEntries;
+}
