@@ -134,9 +134,8 @@ async function openPassive(session: Session): Promise<PassiveListener | undefine
       tlsContext: () => (session.protection === 'P' ? session.context.tlsContext : undefined),
       onRefused: (peer) => session.log('warn', 'data-refused', { peer }),
     });
+    // Closed by the next PASV/EPSV/PORT, by the transfer that uses it, or by the session's cleanup.
     session.passive = listener;
-    // A listener nobody used must not outlive the session.
-    session.onClose(() => void listener.close());
     return listener;
   } catch (error) {
     session.log('warn', 'passive-failed', { message: (error as Error).message });

@@ -1,6 +1,7 @@
 // SHA-256 of /probe/<size>, computed on first request and cached by size. Large sizes take
 // seconds (1 GiB ~ 0.5-2 s), so we hash in slices and yield to the event loop between them:
-// other clients keep being served while a digest is computed. Concurrent requests share one job.
+// other clients keep being served while a digest is computed. Concurrent requests for one size share
+// a job, and jobs run one at a time: asking for many huge .sha256 files cannot take every core.
 import { createHash } from 'node:crypto';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { probeSegments } from './probe-stream.js';
@@ -10,6 +11,8 @@ const SLICE = 16 << 20;
 
 export class DigestCache {
   private readonly entries = new Map<number, Promise<string>>();
+  /** The tail of the job queue. */
+  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly maxEntries = 64) {}
 
@@ -22,7 +25,8 @@ export class DigestCache {
       this.entries.set(size, cached);
       return cached;
     }
-    const job = computeDigest(size);
+    const job = this.queue.then(() => computeDigest(size));
+    this.queue = job.catch(() => undefined);
     job.catch(() => this.entries.delete(size));
     this.entries.set(size, job);
     while (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value!);

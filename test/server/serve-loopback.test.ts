@@ -409,3 +409,89 @@ describe('serve on loopback', () => {
     client.close();
   });
 });
+
+describe('serve options on loopback', () => {
+  test('--pasv-ports and --pasv-address shape the PASV/EPSV replies', async () => {
+    const server = await startServer({ port: 0, pasvPorts: { first: 40100, last: 40103 }, pasvAddress: '192.0.2.7' });
+    try {
+      const client = await RawClient.login(server.port);
+      for (let i = 0; i < 6; i += 1) {
+        const pasv = expectCode(await client.command('PASV'), 227);
+        const [h1, h2, h3, h4, p1, p2] = /\((.*)\)/.exec(pasv.text)![1]!.split(',').map(Number);
+        expect([h1, h2, h3, h4].join('.')).toBe('192.0.2.7');
+        expect(p1! * 256 + p2!).toBeGreaterThanOrEqual(40100);
+        expect(p1! * 256 + p2!).toBeLessThanOrEqual(40103);
+        const epsv = Number(/\|(\d+)\|/.exec(expectCode(await client.command('EPSV'), 229).text)![1]);
+        expect(epsv).toBeGreaterThanOrEqual(40100);
+        expect(epsv).toBeLessThanOrEqual(40103);
+      }
+      client.close();
+    } finally {
+      await server.close(0);
+    }
+  });
+
+  test('IPv6: EPSV works, PASV is refused, EPRT |2| to our own address', async () => {
+    const server = await startServer({ host: '::1', port: 0 });
+    try {
+      expect(server.family).toBe(6);
+      const client = await RawClient.login(server.port, '::1', true);
+      expect((await client.command('PASV')).code).toBe(425);
+      expect((await client.command('EPSV 1')).code).toBe(522);
+      const file = await client.download('/probe/1M');
+      expect(file.sha256).toBe(await computeDigest(MIB));
+      const view = parseSiteMptcpReply((await client.command('SITE MPTCP')).text);
+      expect(view.control.local).toBe(`[::1]:${server.port}`);
+      expect(view.data).toMatchObject({ socket: 'mptcp', state: 'mptcp', mode: 'passive' });
+      expect((await client.command('EPRT |2|::1|40000|')).code).toBe(200);
+      expect((await client.command('EPRT |2|::2|40000|')).code).toBe(500);
+      client.close();
+    } finally {
+      await server.close(0);
+    }
+  });
+
+  test('transfer errors: no PASV first (425), no data connection in time (425), a stalled reader (426), APPE', async () => {
+    const server = await startServer({ port: 0, dataConnectTimeoutMs: 500, dataTimeoutMs: 800 });
+    try {
+      const client = await RawClient.login(server.port);
+      expect((await client.command('RETR /probe/1M')).code).toBe(425);
+      expectCode(await client.command('EPSV'), 229);
+      expectCode(await client.command('RETR /probe/1M'), 150);
+      expect((await client.reply()).code).toBe(425);
+      // A reader that never reads: the server gives up after dataTimeoutMs without progress.
+      const epsv = expectCode(await client.command('EPSV'), 229);
+      const data = net.connect({ port: Number(/\|(\d+)\|/.exec(epsv.text)![1]), host: '127.0.0.1' });
+      data.on('error', () => undefined);
+      data.pause();
+      expectCode(await client.command('RETR /probe/1G'), 150);
+      expect((await client.reply(10_000)).code).toBe(426);
+      data.destroy();
+      const view = parseSiteMptcpReply((await client.command('SITE MPTCP')).text);
+      expect(view.data).toMatchObject({ command: 'RETR', outcome: 'failed' });
+      // APPE is STOR here: counted, hashed, discarded.
+      const epsv2 = expectCode(await client.command('EPSV'), 229);
+      const upload = net.connect({ port: Number(/\|(\d+)\|/.exec(epsv2.text)![1]), host: '127.0.0.1' });
+      await new Promise((r) => upload.once('connect', r));
+      expectCode(await client.command('APPE /upload/log.txt'), 150);
+      upload.end('abc');
+      const done = expectCode(await client.reply(), 226);
+      expect(done.text).toContain(`received 3 bytes, SHA-256 ${createHash('sha256').update('abc').digest('hex')}`);
+      client.close();
+    } finally {
+      await server.close(0);
+    }
+  });
+
+  test('global client limit: 421 beyond it', async () => {
+    const server = await startServer({ port: 0, maxClients: 3 });
+    try {
+      const clients = await Promise.all([0, 1, 2, 3].map(() => RawClient.connect(server.port)));
+      const codes = await Promise.all(clients.map(async (c) => (await c.reply()).code));
+      expect(codes.sort()).toEqual([220, 220, 220, 421]);
+      clients.forEach((c) => c.close());
+    } finally {
+      await server.close(0);
+    }
+  });
+});
