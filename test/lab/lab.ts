@@ -130,6 +130,11 @@ export class Lab {
     return { result, deltas };
   }
 
+  /** Pids of every process running in the namespace now (`ip netns pids`, asked from outside it). */
+  pids(ns: NamespaceRef): number[] {
+    return namespacePids(this.ns(ns));
+  }
+
   /** Registers work for destroy() (run before processes are stopped, most recent first). */
   onDestroy(fn: () => Promise<void> | void): void {
     this.teardowns.push(fn);

@@ -1,6 +1,6 @@
 // Long-running programs in a namespace (servers): output kept in memory, wait for a listening port
 // or a line of output, stop with SIGTERM then SIGKILL, and wait until the pid is really gone.
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ResultPromise } from 'execa';
 import { execIn, resultOf, spawnIn, type ExecResult } from './exec.js';
@@ -90,16 +90,32 @@ export class LabProcess {
     }
   }
 
-  /** SIGTERM, then SIGKILL after graceMs; resolves once the process is reaped. Idempotent. */
+  /**
+   * SIGTERM to the process and its descendants (a forking server's sessions, a shell's children:
+   * they hold our output pipes open, so they must go too), SIGKILL after graceMs to whatever is
+   * left; resolves once all of them are gone and the process is reaped. Idempotent.
+   */
   async stop(graceMs = 2000): Promise<ExecResult> {
-    if (this.finished) return this.finished;
-    signal(this.pid, 'SIGTERM');
-    const timer = sleep(graceMs, 'timeout' as const, { ref: false });
-    if ((await Promise.race([this.done, timer])) === 'timeout') {
-      signal(this.pid, 'SIGKILL');
+    const children = descendants(this.pid);
+    // Deepest first, each while its parent still lives: the parent reaps it. Killed all at once,
+    // orphans become zombies of init, which here (a VM's process_api as pid 1) reaps them only
+    // every second or so.
+    // vsftpd's unprivileged session process ignores SIGTERM mid-transfer: SIGKILL after 100 ms.
+    for (const pid of [...children].reverse()) {
+      signal(pid, 'SIGTERM');
+      if ((await waitGone([pid], 100)).length === 0) continue;
+      signal(pid, 'SIGKILL');
+      await waitGone([pid], 200);
     }
-    const result = await this.done;
-    await waitGone([this.pid], 2000);
+    const tree = this.finished ? children : [this.pid, ...children];
+    if (!this.finished) signal(this.pid, 'SIGTERM');
+    let left = await waitGone(tree, graceMs);
+    left.forEach((pid) => signal(pid, 'SIGKILL'));
+    left = await waitGone(left, 2000);
+    if (left.length > 0) throw new Error(`lab: pids ${left.join(',')} survived SIGKILL (${this.argv[0]})`);
+    const timer = sleep(2000, 'timeout' as const, { ref: false });
+    const result = await Promise.race([this.done, timer]);
+    if (result === 'timeout') throw new Error(`lab: \`${this.argv.join(' ')}\` is gone but its output pipes stay open`);
     return result;
   }
 
@@ -126,6 +142,36 @@ export function signal(pid: number, name: NodeJS.Signals): void {
   } catch {
     // already gone
   }
+}
+
+/** Every descendant of pid now (from /proc/<pid>/task/<tid>/children). */
+export function descendants(pid: number): number[] {
+  const found: number[] = [];
+  const queue = [pid];
+  while (queue.length > 0) {
+    const current = queue.shift()!;
+    let tasks: string[] = [];
+    try {
+      tasks = readdirSync(`/proc/${current}/task`);
+    } catch {
+      continue;
+    }
+    for (const tid of tasks) {
+      let text = '';
+      try {
+        text = readFileSync(`/proc/${current}/task/${tid}/children`, 'utf8');
+      } catch {
+        continue;
+      }
+      for (const child of text.trim().split(/\s+/).filter((t) => t !== '').map(Number)) {
+        if (!found.includes(child)) {
+          found.push(child);
+          queue.push(child);
+        }
+      }
+    }
+  }
+  return found;
 }
 
 /** Polls /proc until every pid has disappeared (zombies count as present until reaped). */

@@ -76,3 +76,44 @@ describe.skipIf(skip)('lab: routed topology with two client links', () => {
     await sink.stop();
   });
 });
+
+describe.skipIf(skip)('lab: other shapes', () => {
+  it('a direct pair: one link, server reachable over IPv4 and IPv6, no router', async () => {
+    const { createLab } = await import('./lab.js');
+    const lab = await createLab({ topology: 'direct' });
+    try {
+      expect(lab.addresses.router).toBeUndefined();
+      expect(() => lab.ns('router')).toThrow(/no router/);
+      const v4 = await lab.exec('client', ['ping', '-c', '1', '-W', '1', lab.addresses.server.v4]);
+      const v6 = await lab.exec('client', ['ping', '-6', '-c', '1', '-W', '1', lab.addresses.server.v6!]);
+      expect([v4.exitCode, v6.exitCode]).toEqual([0, 0]);
+    } finally {
+      await lab.destroy();
+    }
+  });
+
+  it('three client links with per-link rules and two subflow endpoints; sysctls land in the namespace only', async () => {
+    const { createLab } = await import('./lab.js');
+    const started = Date.now();
+    const lab = await createLab({ topology: 'routed', links: 3, ipv6: false, sysctls: { client: { 'net.mptcp.checksum_enabled': 1 } } });
+    const buildMs = Date.now() - started;
+    try {
+      console.log(`3-link routed lab built (with warm-up) in ${buildMs} ms`);
+      const rules = await lab.exec('client', ['ip', 'rule', 'show'], { check: true });
+      for (const link of lab.links) expect(rules.stdout).toContain(`from ${link.client.v4} lookup ${link.table}`);
+      const endpoints = await lab.exec('client', ['ip', 'mptcp', 'endpoint', 'show'], { check: true });
+      expect(endpoints.stdout).toMatch(/10\.1\.2\.1 id \d+ subflow dev c2/);
+      expect(endpoints.stdout).toMatch(/10\.1\.3\.1 id \d+ subflow dev c3/);
+      const inside = await lab.exec('client', ['sysctl', '-n', 'net.mptcp.checksum_enabled'], { check: true });
+      expect(inside.stdout.trim()).toBe('1');
+      const server = await lab.exec('server', ['sysctl', '-n', 'net.mptcp.checksum_enabled'], { check: true });
+      expect(server.stdout.trim()).toBe('0');
+      for (const link of lab.links) {
+        const ping = await lab.exec('client', ['ping', '-c', '1', '-W', '1', '-I', link.client.v4, lab.addresses.server.v4]);
+        expect(ping.exitCode).toBe(0);
+      }
+    } finally {
+      await lab.destroy();
+    }
+  });
+});

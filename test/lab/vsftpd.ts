@@ -106,6 +106,10 @@ export async function startVsftpd(lab: Lab, options: VsftpdOptions): Promise<Vsf
     background: 'NO',
     // The seccomp sandbox kills the process on syscalls the preloaded libraries make.
     seccomp_sandbox: 'NO',
+    // Sessions would otherwise run in fresh PID and network namespaces of their own (vsftpd 3's
+    // default): keep them in the lab's namespace, where `ip netns pids` and destroy() find them.
+    isolate: 'NO',
+    isolate_network: 'NO',
     secure_chroot_dir: empty,
     anonymous_enable: 'YES',
     no_anon_password: 'YES',

@@ -1,0 +1,68 @@
+// Nothing of a lab survives: not after destroy(), not after SIGTERM/SIGINT, not after a plain exit.
+import { existsSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { execa } from 'execa';
+import { describe, expect, it } from 'vitest';
+import { missingRequirement } from '../support/gate.js';
+import { createLab } from './lab.js';
+import { packageRoot } from './paths.js';
+import { startVsftpd } from './vsftpd.js';
+import { listNamespaces } from './sweep.js';
+
+const skip = missingRequirement('lab cleanup', 'root', 'netns', 'tool:ip', 'tool:vsftpd', 'tool:mptcpize');
+
+function alive(pids: number[]): number[] {
+  return pids.filter((pid) => existsSync(`/proc/${pid}`));
+}
+
+async function until(condition: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) return false;
+    await sleep(25);
+  }
+  return true;
+}
+
+describe.skipIf(skip)('lab: cleanup', () => {
+  it('destroy() removes namespaces, processes (with forked children and live sessions) and temp files', async () => {
+    const lab = await createLab({ topology: 'routed', links: 2 });
+    const ftp = await startVsftpd(lab, { mptcp: true, files: { 'x.bin': 1_000_000 } });
+    // A live control session: vsftpd forks a child per client that outlives nothing of ours.
+    const session = lab.spawn('client', ['mptcpize', 'run', 'curl', '-sS', '--max-time', '30', '--limit-rate', '20k', '-o', '/dev/null', ftp.url('x.bin')]);
+    lab.spawn('server', ['sh', '-c', 'sleep 300; true']);
+    await until(() => lab.pids('server').length >= 4, 5000); // vsftpd, its session (2 processes), sh, sleep
+    const namespaces = Object.values(lab.namespaces) as string[];
+    const pids = [...lab.pids('client'), ...lab.pids('server')];
+    expect(pids.length).toBeGreaterThanOrEqual(5);
+    const started = Date.now();
+    await lab.destroy();
+    console.log(`destroy took ${Date.now() - started} ms for ${pids.length} processes`);
+    expect(session.exited).toBe(true);
+    expect(alive(pids)).toEqual([]);
+    expect(listNamespaces().filter((n) => namespaces.includes(n))).toEqual([]);
+    expect(existsSync(lab.tmpDir)).toBe(false);
+    await lab.destroy(); // idempotent
+  });
+
+  for (const [how, args] of [['SIGTERM', []], ['SIGINT', []], ['process.exit without destroy', ['--exit']]] as const) {
+    it(`the exit and signal handlers clean up after ${how}`, async () => {
+      const child = execa(process.execPath, ['--import', 'tsx', 'test/lab/scripts/hold-lab.ts', ...args], { cwd: packageRoot, reject: false, timeout: 30_000 });
+      const line = await new Promise<string>((resolve, reject) => {
+        let text = '';
+        child.stdout!.on('data', (d: Buffer) => {
+          text += d.toString();
+          if (text.includes('\n')) resolve(text.split('\n')[0]!);
+        });
+        child.once('exit', () => reject(new Error(`hold-lab exited early: ${text}`)));
+      });
+      const made = JSON.parse(line) as { namespaces: string[]; pids: number[]; tmpDir: string };
+      expect(alive(made.pids).length).toBeGreaterThanOrEqual(2);
+      if (how !== 'process.exit without destroy') child.kill(how);
+      await child;
+      expect(await until(() => alive(made.pids).length === 0, 3000)).toBe(true);
+      expect(listNamespaces().filter((n) => made.namespaces.includes(n))).toEqual([]);
+      expect(existsSync(made.tmpDir)).toBe(false);
+    });
+  }
+});
