@@ -30,6 +30,11 @@ export interface ServerConnectionView {
   socket: SocketKind;
   state: ConnectionState;
   subflows: number;
+  /**
+   * Whether the client's SYN carried MP_CAPABLE, as the server witnessed it (its socket, or its
+   * counters when the kernel handed it a plain TCP socket after the ACK lost the option).
+   */
+  mpCapableReceived?: boolean | null;
 }
 
 export interface ConnectionEvidence {

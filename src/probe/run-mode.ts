@@ -109,7 +109,7 @@ async function siteMptcp(client: FtpClient): Promise<SiteMptcpView | undefined> 
 }
 
 function toServerView(view: SiteMptcpConnection | null | undefined): ServerConnectionView | undefined {
-  return view ? { socket: view.socket, state: view.state, subflows: view.subflows.total } : undefined;
+  return view ? { socket: view.socket, state: view.state, subflows: view.subflows.total, mpCapableReceived: view.mpCapableReceived } : undefined;
 }
 
 function failure(error: unknown): { message: string; kind: string } {

@@ -102,7 +102,8 @@ function handshakeFallback(c: ConnectionEvidence, evidence: ProbeEvidence): Verd
     if (evidence.server.listener === 'tcp') {
       return verdict('fell-back', 'peer-no-mptcp', [...facts, 'the far end says its listening socket is plain TCP']);
     }
-    if (c.server.socket === 'tcp') {
+    const sawMpCapable = c.server.mpCapableReceived ?? c.server.socket === 'mptcp';
+    if (!sawMpCapable) {
       return verdict('fell-back', 'option-stripped', [
         ...facts,
         'the far end listens with MPTCP but accepted this connection as plain TCP: MP_CAPABLE did not reach it in the SYN',
@@ -111,7 +112,7 @@ function handshakeFallback(c: ConnectionEvidence, evidence: ProbeEvidence): Verd
     }
     return verdict('fell-back', 'option-stripped', [
       ...facts,
-      `the far end saw MP_CAPABLE (its socket is MPTCP, state ${c.server.state}), yet the option was lost on the way back or on the ACK`,
+      `the far end saw MP_CAPABLE in the SYN (its socket is ${c.server.socket}, state ${c.server.state}), yet the option was lost on the way back or on the ACK`,
       ...synackFallback,
       ...nonZero(evidence.serverCounters, ['MPCapableSYNRX', 'MPCapableFallbackACK'], 'server'),
     ]);
