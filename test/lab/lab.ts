@@ -375,6 +375,15 @@ export class Lab {
     rmSync(this.tmpDir, { recursive: true, force: true });
   }
 
+  /**
+   * Keeps the lab after this process exits (the lab CLI): no emergency cleanup on exit, and the
+   * caller becomes responsible for removing it (the returned namespaces and directory).
+   */
+  detach(): { namespaces: string[]; tmpDir: string } {
+    unregisterForCleanup(this);
+    return { namespaces: Object.values(this.namespaces) as string[], tmpDir: this.tmpDir };
+  }
+
   get isDestroyed(): boolean {
     return this.destroyed;
   }
