@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { RawClient, expectCode } from './support/raw-client.js';
 import { computeDigest, startServer, type ProbeServer, type SiteMptcpView } from '../../src/server/index.js';
 import { missingRequirement } from '../support/gate.js';
 
@@ -123,6 +124,17 @@ describe.skipIf(skip)('serve interoperability (mptcpize run curl / lftp / python
       expect(sockets.length).toBeGreaterThanOrEqual(1);
     });
   }
+
+  test('garbage instead of a TLS handshake after AUTH TLS: the connection is closed, others still served', async () => {
+    const client = await RawClient.connect(server.port);
+    expectCode(await client.reply(), 220);
+    expectCode(await client.command('AUTH TLS'), 234);
+    client.write(Buffer.from('GET / HTTP/1.0\r\n\r\n' + 'x'.repeat(5000)));
+    expect(await client.closedWithin(5000)).toBe(true);
+    const other = await RawClient.login(server.port);
+    expectCode(await other.command('NOOP'), 200);
+    other.close();
+  });
 
   test('curl without mptcpize (plain TCP): SITE MPTCP says tcp, no MP_CAPABLE reached the server', async () => {
     const result = await execa('curl', ['-sS', '-v', '-Q', 'SITE MPTCP', `${url}/probe/1M.sha256`], { timeout: 30_000, reject: false });
