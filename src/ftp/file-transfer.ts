@@ -102,8 +102,12 @@ export async function downloadFile(client: FtpClient, options: DownloadFileOptio
     await finish(file);
   } catch (error) {
     file.destroy();
+    const kept = (await sizeOf(part)) ?? 0;
     // Nothing arrived and nothing was there before: don't leave an empty .part behind.
-    if (existing === 0 && ((await sizeOf(part)) ?? 1) === 0) await unlink(part).catch(() => undefined);
+    if (existing === 0 && kept === 0) await unlink(part).catch(() => undefined);
+    if (kept > 0 && error instanceof FtpError && error.kind !== 'aborted') {
+      throw new FtpError(`${error.message} (kept ${part}, ${kept} bytes; resume with --continue)`, error.kind, error.reply, { cause: error });
+    }
     throw error;
   }
   const totalBytes = existing + transfer.bytes;

@@ -1,0 +1,221 @@
+// `mptcp-doctor get` / `put` against third-party vsftpd in the lab (client =(2 links)= router --
+// server): every connection on MPTCP and what each one did, active mode, explicit FTPS, resume
+// after the server dies, a path lost mid-transfer, and bare vsftpd (fallback, --require-mptcp).
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, expect, test } from 'vitest';
+import type { GetJson } from '../../src/cli/commands/get.js';
+import type { PutJson } from '../../src/cli/commands/put.js';
+import { cliEntry, startVsftpd, type Vsftpd } from '../lab/index.js';
+import { useLab } from '../lab/vitest.js';
+import { missingRequirement } from '../support/gate.js';
+
+const skip =
+  missingRequirement('get/put in the lab', 'root', 'netns', 'tool:vsftpd', 'tool:mptcpize', 'tool:openssl', 'tool:ss') ??
+  (existsSync(cliEntry) ? undefined : 'get/put in the lab: skipped, run npm run build first');
+
+function sha256(file: string): string {
+  return createHash('sha256').update(readFileSync(file)).digest('hex');
+}
+
+function connection(json: GetJson | PutJson, role: 'control' | 'data') {
+  const found = json.connections.find((c) => c.role === role);
+  expect(found, `${role} connection in the report`).toBeDefined();
+  expect(found!.report, `${role} report (${found!.reportError ?? ''})`).toBeDefined();
+  return found!.report!;
+}
+
+describe.skipIf(skip)('get and put against vsftpd in the lab (two client paths)', () => {
+  const lab = useLab({ topology: 'routed', links: 2, ipv6: false });
+  let counter = 0;
+  const local = (name: string) => path.join(lab().tmpDir, `${name}-${++counter}`);
+
+  async function cli(args: string[], timeoutMs = 60_000) {
+    return lab().runNode('client', args, { timeoutMs });
+  }
+
+  async function getJson(url: string, file: string, extra: string[] = []): Promise<GetJson> {
+    const r = await cli(['get', url, '-o', file, '--json', ...extra]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    return JSON.parse(r.stdout) as GetJson;
+  }
+
+  /** Waits (bounded) until `file` holds at least `bytes`. */
+  async function waitForSize(file: string, bytes: number, timeoutMs: number): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const size = existsSync(file) ? statSync(file).size : 0;
+      if (size >= bytes) return size;
+      if (Date.now() > deadline) throw new Error(`${file} has ${size} bytes after ${timeoutMs} ms, wanted ${bytes}`);
+      await sleep(50);
+    }
+  }
+
+  test('passive get and put: control and data connections MPTCP, every one reported', async () => {
+    const server = await startVsftpd(lab(), { mptcp: true, files: { 'f.bin': 20 << 20 }, upload: true, port: 2101 });
+    try {
+      const file = local('f.bin');
+      const json = await getJson(server.url('f.bin'), file);
+      expect(sha256(file)).toBe(server.files['f.bin']!.sha256);
+      expect(json).toMatchObject({ schema: 'mptcp-doctor/get/v1', bytes: 20 << 20, totalBytes: 20 << 20, mode: 'epsv', allMptcp: true, ok: true });
+      const control = connection(json, 'control');
+      const data = connection(json, 'data');
+      expect(control).toMatchObject({ socket: 'mptcp', state: 'mptcp' });
+      expect(data).toMatchObject({ socket: 'mptcp', state: 'mptcp' });
+      // The client's second path joins the control connection (its port 21 listener stays open).
+      expect(control.subflows.total).toBe(2);
+      // vsftpd accepts the data connection before the client's join arrives at its passive port:
+      // the second path joins the data connection too, and both paths carried part of the file.
+      expect(data.subflows.total).toBe(2);
+      const carriers = data.subflowDetails.filter((s) => (s.tcp?.bytesReceived ?? 0) > 0).map((s) => s.local?.address).sort();
+      expect(carriers).toEqual(lab().addresses.client.map((a) => a.v4).sort());
+      // Per-subflow bytes were sampled before close: the data subflows together carried the file.
+      const received = data.subflowDetails.reduce((sum, s) => sum + (s.tcp?.bytesReceived ?? 0), 0);
+      expect(received).toBeGreaterThanOrEqual(20 << 20);
+
+      const put = await cli(['put', file, `ftp://${server.address}:${server.port}/upload/`, '--json']);
+      expect(put.exitCode, put.stderr).toBe(0);
+      const putJson = JSON.parse(put.stdout) as PutJson;
+      expect(putJson).toMatchObject({ schema: 'mptcp-doctor/put/v1', bytes: 20 << 20, allMptcp: true });
+      expect(connection(putJson, 'control')).toMatchObject({ state: 'mptcp' });
+      expect(connection(putJson, 'control').subflows.total).toBe(2);
+      expect(connection(putJson, 'data')).toMatchObject({ socket: 'mptcp', state: 'mptcp' });
+      expect(connection(putJson, 'data').subflows.total).toBe(2);
+      expect(sha256(path.join(server.uploadDir!, path.basename(file)))).toBe(server.files['f.bin']!.sha256);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  test('active get (EPRT): data connection MPTCP from the server, one subflow', async () => {
+    const server = await startVsftpd(lab(), { mptcp: true, files: { 'a.bin': 5 << 20 }, port: 2102 });
+    try {
+      const file = local('a.bin');
+      const json = await getJson(server.url('a.bin'), file, ['--active']);
+      expect(sha256(file)).toBe(server.files['a.bin']!.sha256);
+      expect(json.mode).toBe('eprt');
+      const data = connection(json, 'data');
+      expect(data).toMatchObject({ socket: 'mptcp', state: 'mptcp' });
+      expect(data.subflows.total).toBe(1);
+      // PORT works too.
+      const port = await getJson(server.url('a.bin'), local('a.bin'), ['--mode', 'port']);
+      expect(port.mode).toBe('port');
+      expect(connection(port, 'data').state).toBe('mptcp');
+    } finally {
+      await server.stop();
+    }
+  });
+
+  test('explicit FTPS get with a certificate the test made; verification is on by default', async () => {
+    const server = await startVsftpd(lab(), { mptcp: true, files: { 't.bin': 3 << 20 }, tls: { require: true }, port: 2103 });
+    try {
+      const url = server.url('t.bin');
+      const refused = await cli(['get', url, '-o', local('t.bin'), '--tls']);
+      expect(refused.exitCode).toBe(4);
+      expect(refused.stderr).toMatch(/TLS: .*certificate/);
+      const file = local('t.bin');
+      const json = await getJson(url, file, ['--tls', '--ca', server.certificate!]);
+      expect(json.tls).toBe(true);
+      expect(sha256(file)).toBe(server.files['t.bin']!.sha256);
+      expect(connection(json, 'control')).toMatchObject({ socket: 'mptcp', state: 'mptcp' });
+      expect(connection(json, 'data')).toMatchObject({ socket: 'mptcp', state: 'mptcp' });
+      // ftpes:// says the same, and TLS session reuse satisfies vsftpd's require_ssl_reuse in active mode too.
+      const active = await getJson(`ftpes://${server.address}:${server.port}/t.bin`, local('t.bin'), ['--ca', server.certificate!, '--active']);
+      expect(active.tls).toBe(true);
+      expect(connection(active, 'data').state).toBe('mptcp');
+    } finally {
+      await server.stop();
+    }
+  });
+
+  test('a download interrupted by killing the server resumes with --continue to a byte-identical file', async () => {
+    const size = 24 << 20;
+    const first = await startVsftpd(lab(), { mptcp: true, files: { 'r.bin': size }, port: 2104 });
+    let second: Vsftpd | undefined;
+    // Slow paths so the transfer is still running when the server dies.
+    await lab().shape(1, { rateMbit: 20, direction: 'down' });
+    await lab().shape(2, { rateMbit: 20, direction: 'down' });
+    try {
+      const file = local('r.bin');
+      const running = lab().spawnNode('client', ['get', first.url('r.bin'), '-o', file, '--idle-timeout', '10']);
+      await waitForSize(`${file}.part`, 2 << 20, 20_000);
+      await first.stop();
+      const failed = await running.wait(20_000);
+      expect(failed.exitCode).toBe(4);
+      expect(failed.stderr).toMatch(/kept .*r\.bin-\d+\.part, \d+ bytes; resume with --continue/);
+      expect(existsSync(file)).toBe(false);
+      const partial = statSync(`${file}.part`).size;
+      expect(partial).toBeGreaterThan(0);
+      expect(partial).toBeLessThan(size);
+
+      await lab().unshape(1);
+      await lab().unshape(2);
+      // Same files, new server process.
+      second = await startVsftpd(lab(), { mptcp: true, port: 2105, config: { anon_root: first.root } });
+      const json = await getJson(second.url('r.bin'), file, ['--continue']);
+      expect(json.offset).toBe(partial);
+      expect(json.bytes).toBe(size - partial);
+      expect(json.totalBytes).toBe(size);
+      expect(existsSync(`${file}.part`)).toBe(false);
+      expect(sha256(file)).toBe(first.files['r.bin']!.sha256);
+    } finally {
+      await lab().unshape(1).catch(() => undefined);
+      await lab().unshape(2).catch(() => undefined);
+      await first.stop();
+      await second?.stop();
+    }
+  });
+
+  test('a path taken down mid-transfer leaves a correct file (MPTCP carries on)', async () => {
+    const size = 24 << 20;
+    const server = await startVsftpd(lab(), { mptcp: true, files: { 'l.bin': size }, port: 2106 });
+    await lab().shape(1, { rateMbit: 40, direction: 'down' });
+    await lab().shape(2, { rateMbit: 40, direction: 'down' });
+    try {
+      const file = local('l.bin');
+      const running = lab().spawnNode('client', ['get', server.url('l.bin'), '-o', file, '--json', '--idle-timeout', '20']);
+      await waitForSize(`${file}.part`, 2 << 20, 20_000);
+      // Link 1 carries the first subflow of both connections: MPTCP must move everything to link 2.
+      await lab().linkDown(1);
+      const done = await running.wait(60_000);
+      expect(done.exitCode, done.stderr).toBe(0);
+      expect(sha256(file)).toBe(server.files['l.bin']!.sha256);
+      const json = JSON.parse(done.stdout) as GetJson;
+      expect(connection(json, 'control').state).toBe('mptcp');
+      const data = connection(json, 'data');
+      expect(data.state).toBe('mptcp');
+      // The surviving subflow on link 2 carried bytes.
+      const link2 = data.subflowDetails.find((s) => s.local?.address === lab().addresses.client[1]!.v4);
+      expect(link2?.tcp?.bytesReceived ?? 0).toBeGreaterThan(0);
+    } finally {
+      await lab().linkUp(1);
+      await lab().unshape(1).catch(() => undefined);
+      await lab().unshape(2).catch(() => undefined);
+      await server.stop();
+    }
+  });
+
+  test('bare vsftpd (plain TCP): the transfer succeeds, every connection says fallback; --require-mptcp exits 1', async () => {
+    const server = await startVsftpd(lab(), { mptcp: false, files: { 'b.bin': 1 << 20 }, port: 2107 });
+    try {
+      const file = local('b.bin');
+      const json = await getJson(server.url('b.bin'), file);
+      expect(sha256(file)).toBe(server.files['b.bin']!.sha256);
+      expect(json.allMptcp).toBe(false);
+      expect(connection(json, 'control')).toMatchObject({ socket: 'mptcp', state: 'fallback' });
+      expect(connection(json, 'data')).toMatchObject({ socket: 'mptcp', state: 'fallback' });
+      expect(json.notes.join('\n')).toMatch(/control connection fell back to TCP/);
+
+      const required = await cli(['get', server.url('b.bin'), '-o', local('b.bin'), '--require-mptcp']);
+      expect(required.exitCode).toBe(1);
+      expect(required.stdout).toMatch(/control connection: fell back to TCP/);
+      // --tcp: plain TCP on purpose, reported as such.
+      const tcp = await getJson(server.url('b.bin'), local('b.bin'), ['--tcp']);
+      expect(connection(tcp, 'control')).toMatchObject({ socket: 'tcp', state: 'tcp', socketReason: 'forced' });
+    } finally {
+      await server.stop();
+    }
+  });
+});
