@@ -51,6 +51,8 @@ export interface PassiveOptions {
 
 export class PassiveListener {
   private connection?: DataConnection;
+  /** Set once a transfer took the connection: from then on the transfer closes it. */
+  private taken = false;
   private waiters: Array<(connection: DataConnection) => void> = [];
   private closed = false;
 
@@ -111,11 +113,17 @@ export class PassiveListener {
 
   /** The data connection, once the client opens it; rejects after `timeoutMs`. */
   accepted(timeoutMs: number, signal?: AbortSignal): Promise<DataConnection> {
-    if (this.connection) return Promise.resolve(this.connection);
+    if (this.connection) {
+      this.taken = true;
+      return Promise.resolve(this.connection);
+    }
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => finish(new Error(`no data connection within ${Math.round(timeoutMs / 1000)} s`)), timeoutMs);
       const onAbort = () => finish(new Error('aborted'));
-      const waiter = (connection: DataConnection) => finish(undefined, connection);
+      const waiter = (connection: DataConnection) => {
+        this.taken = true;
+        finish(undefined, connection);
+      };
       const finish = (error?: Error, connection?: DataConnection) => {
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
@@ -133,10 +141,15 @@ export class PassiveListener {
     return this.connection !== undefined;
   }
 
+  /**
+   * Stops listening. A data connection nobody used is closed with it; one a transfer took is left to
+   * the transfer. Does not wait for connections (net.Server.close would).
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.listener.close();
+    if (this.connection && !this.taken) this.connection.stream.destroy();
+    this.listener.server.close();
   }
 }
 

@@ -380,6 +380,19 @@ describe('serve on loopback', () => {
     }
   });
 
+  test('an unused passive data connection is closed by the next PASV (no session hang, no leak)', async () => {
+    const client = await login();
+    const first = expectCode(await client.command('EPSV'), 229);
+    const data = net.connect({ port: Number(/\|(\d+)\|/.exec(first.text)![1]), host: '127.0.0.1' });
+    data.on('error', () => undefined);
+    await new Promise((r) => data.once('connect', r));
+    const closed = new Promise((r) => data.once('close', r));
+    expectCode(await client.command('EPSV', 2000), 229);
+    await closed;
+    const file = await client.download('/probe/1M');
+    expect(file.final.code).toBe(226);
+  });
+
   test('per-address connection limit: 421 beyond it', async () => {
     const small = await startServer({ port: 0, maxClientsPerAddress: 2 });
     try {
