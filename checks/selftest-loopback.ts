@@ -1,7 +1,7 @@
-// selftest.loopback: a real MPTCP connection over loopback, through the project's own listener and
-// client, exchanging data. If MPTCP does not hold even here, something on this host (a BPF program,
+// selftest.loopback: a real probe over loopback, our own FTP client against our own server (serve),
+// both in this process, downloading and verifying data. If MPTCP does not hold even here, something on this host (a BPF program,
 // a firewall rule stripping option 30 on lo) removes it. The exchange itself is context.loopback()
-// (checks/loopback-probe.ts), so pointing it at `serve` later changes one file.
+// (checks/loopback-probe.ts).
 import type { Check } from './types.js';
 
 export const selftestLoopbackCheck: Check = {
@@ -21,16 +21,17 @@ export const selftestLoopbackCheck: Check = {
       };
     }
     const evidence = [
-      `${result.address}: ${result.bytes} bytes each way in ${result.elapsedMs} ms`,
+      `${result.address}: ${result.bytes} bytes exchanged in ${result.elapsedMs} ms`,
       `client: ${result.client.state} (${result.client.method}), ${result.subflows} subflow${result.subflows === 1 ? '' : 's'}`,
       `server: ${result.server.state} (${result.server.method})`,
+      ...(result.verdict ? [`probe verdict: ${result.verdict.status}${result.verdict.cause === 'none' ? '' : `, ${result.verdict.cause}`}`] : []),
     ];
     if (result.socket === 'tcp') {
       return { status: 'skip', summary: `no MPTCP socket to test with: ${result.reasonText ?? 'refused'}`, evidence };
     }
     const held = result.client.state === 'mptcp' && result.server.state === 'mptcp';
     if (held) {
-      return { status: 'pass', summary: `MPTCP held on both ends over ${result.address} while data flowed`, evidence };
+      return { status: 'pass', summary: `MPTCP held on both ends of an FTP probe over ${result.address}`, evidence };
     }
     const who = [result.client.state !== 'mptcp' ? 'client' : '', result.server.state !== 'mptcp' ? 'server' : ''].filter(Boolean).join(' and ');
     return {

@@ -53,6 +53,8 @@ export interface LoopbackResult {
   /** Subflows the client saw. */
   subflows: number;
   address: string;
+  /** The probe's verdict over the control and data connections (src/probe). */
+  verdict?: { status: string; cause: string };
 }
 
 export interface CheckContext {

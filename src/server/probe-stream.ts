@@ -8,27 +8,45 @@
 export const BLOCK_SIZE = 1 << 20;
 
 let baseBlock: Buffer | undefined;
+const littleEndian = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 /**
- * xorshift128+ with a fixed seed. BigInt is slow, but this runs once per process for 128 Ki words
- * (a few tens of milliseconds), and the textbook 64-bit form is easy to check.
+ * xorshift128+ with a fixed seed, the textbook 64-bit form computed on 32-bit halves: BigInt took
+ * about 100 ms for the 128 Ki words, which every `check` self-test paid; this takes a few.
+ * Word i is written little-endian (the digests depend on it; see generateBaseBlockReference in the tests).
  */
 function generateBaseBlock(): Buffer {
-  const mask = (1n << 64n) - 1n;
-  let s0 = 0x9e3779b97f4a7c15n;
-  let s1 = 0xbf58476d1ce4e5b9n;
-  const words = new BigUint64Array(BLOCK_SIZE / 8);
-  for (let i = 0; i < words.length; i += 1) {
-    let x = s0;
-    const y = s1;
-    s0 = y;
-    x = (x ^ (x << 23n)) & mask;
-    s1 = x ^ y ^ (x >> 17n) ^ (y >> 26n);
-    words[i] = (s1 + y) & mask;
+  let s0hi = 0x9e3779b9;
+  let s0lo = 0x7f4a7c15;
+  let s1hi = 0xbf58476d;
+  let s1lo = 0x1ce4e5b9;
+  const block = Buffer.allocUnsafeSlow(BLOCK_SIZE);
+  // Direct 32-bit stores when the host is little-endian (every MPTCP platform Node runs on here).
+  const words = littleEndian ? new Uint32Array(block.buffer, block.byteOffset, BLOCK_SIZE / 4) : undefined;
+  for (let offset = 0; offset < BLOCK_SIZE; offset += 8) {
+    let xhi = s0hi;
+    let xlo = s0lo;
+    const yhi = s1hi;
+    const ylo = s1lo;
+    s0hi = yhi;
+    s0lo = ylo;
+    // x ^= x << 23
+    xhi = (xhi ^ ((xhi << 23) | (xlo >>> 9))) >>> 0;
+    xlo = (xlo ^ (xlo << 23)) >>> 0;
+    // s1 = x ^ y ^ (x >> 17) ^ (y >> 26)
+    s1hi = (xhi ^ yhi ^ (xhi >>> 17) ^ (yhi >>> 26)) >>> 0;
+    s1lo = (xlo ^ ylo ^ ((xlo >>> 17) | (xhi << 15)) ^ ((ylo >>> 26) | (yhi << 6))) >>> 0;
+    // word = s1 + y (mod 2^64)
+    const lo = s1lo + ylo;
+    const hi = (s1hi + yhi + (lo > 0xffffffff ? 1 : 0)) >>> 0;
+    if (words) {
+      words[offset >>> 2] = lo >>> 0;
+      words[(offset >>> 2) + 1] = hi;
+    } else {
+      block.writeUInt32LE(lo >>> 0, offset);
+      block.writeUInt32LE(hi, offset + 4);
+    }
   }
-  // Little-endian on every platform Node runs MPTCP on; the digest depends on it, so pin it.
-  const block = Buffer.allocUnsafe(BLOCK_SIZE);
-  for (let i = 0; i < words.length; i += 1) block.writeBigUInt64LE(words[i]!, i * 8);
   return block;
 }
 

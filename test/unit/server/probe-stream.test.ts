@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { computeDigest, DigestCache } from '../../../src/server/digest-cache.js';
-import { BLOCK_SIZE, blockRotation, probeBytes, probeSegments } from '../../../src/server/probe-stream.js';
+import { BLOCK_SIZE, blockRotation, probeBlock, probeBytes, probeSegments } from '../../../src/server/probe-stream.js';
 
 describe('probe stream', () => {
   test('pinned: the first bytes and the 10M digest never change (probe clients compare them)', async () => {
@@ -50,3 +50,25 @@ describe('probe stream', () => {
     expect(cache.digest(size)).not.toBe(first); // evicted (LRU of 2)
   });
 });
+
+// The original BigInt form of the generator: the 32-bit implementation must give the same bytes.
+function generateBaseBlockReference(): Buffer {
+  const mask = (1n << 64n) - 1n;
+  let s0 = 0x9e3779b97f4a7c15n;
+  let s1 = 0xbf58476d1ce4e5b9n;
+  const block = Buffer.allocUnsafe(1 << 20);
+  for (let i = 0; i < (1 << 20) / 8; i += 1) {
+    let x = s0;
+    const y = s1;
+    s0 = y;
+    x = (x ^ (x << 23n)) & mask;
+    s1 = x ^ y ^ (x >> 17n) ^ (y >> 26n);
+    block.writeBigUInt64LE((s1 + y) & mask, i * 8);
+  }
+  return block;
+}
+
+test('the 32-bit xorshift128+ equals the 64-bit BigInt reference', () => {
+  expect(probeBlock().equals(generateBaseBlockReference())).toBe(true);
+});
+
