@@ -11,5 +11,5 @@ apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
   build-essential python3 \
   iproute2 iptables nftables kmod procps psmisc \
-  vsftpd mptcpd lftp curl openssl ca-certificates iputils-ping \
+  vsftpd mptcpd lftp curl openssl ca-certificates iputils-ping time \
   >/dev/null

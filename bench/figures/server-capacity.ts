@@ -1,0 +1,87 @@
+// Server capacity and memory: `serve` with N concurrent MPTCP clients (one process, bench/clients/
+// ftp-pool.ts) each downloading /probe/<size>; failures, aggregate throughput, serve's peak RSS.
+import { formatSize } from '../../src/server/size.js';
+import type { BenchContext, BenchGroup } from '../lib/context.js';
+import { parseJson } from '../lib/context.js';
+import { figure, mbPerSecond, MIB } from '../lib/figure.js';
+import { startServe } from '../lib/serve.js';
+import { timedRun } from '../lib/timed.js';
+
+interface PoolReport {
+  clients: number;
+  ok: number;
+  failures: number;
+  reasons: Record<string, number>;
+  bytes: number;
+  mptcpControl: number;
+  setupMs: number;
+  transferMs: number;
+  wallMs: number;
+  error?: string;
+}
+
+async function runPool(ctx: BenchContext, port: number, clients: number): Promise<PoolReport> {
+  const { lab, config } = ctx;
+  const argv = lab.scriptArgv('bench/clients/ftp-pool.ts', ['127.0.0.1', String(port), `/probe/${formatSize(config.capacityBytes)}`, String(clients), '120', String(config.capacityBytes)]);
+  const run = await timedRun(lab, 'server', argv, { timeoutMs: 150_000 });
+  const report = parseJson<PoolReport>(run.stdout.trim().split('\n').pop() ?? '');
+  if (!report) throw new Error(`client pool printed no report (exit ${run.exitCode}): ${run.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+  ctx.log(`  ${clients} clients: ${report.ok} ok, ${report.failures} failed, setup ${report.setupMs} ms, transfer ${report.transferMs} ms` +
+    `${report.error ? `, ${report.error}` : ''}`);
+  return report;
+}
+
+export const serverCapacity: BenchGroup = {
+  id: 'server-capacity',
+  title: 'serve: concurrent clients, memory',
+  async run(ctx: BenchContext) {
+    const { lab, config } = ctx;
+    const size = config.capacityBytes;
+    const figures = [];
+    const failures: string[] = [];
+    const raw: Record<string, unknown> = {};
+    const describe = (report: PoolReport) =>
+      Object.entries(report.reasons).map(([why, n]) => `${n} x ${why}`).join('; ') || report.error || '';
+
+    // Memory: a fresh server, N clients at once, then its VmHWM.
+    const memoryServe = await startServe(lab, 2123);
+    try {
+      const report = await runPool(ctx, 2123, config.memoryClients);
+      const peak = memoryServe.peakRssBytes();
+      raw.memory = { ...report, peakRssBytes: peak ?? null };
+      if (report.failures > 0 || report.error) failures.push(`memory run, ${config.memoryClients} clients: ${report.failures} failed: ${describe(report)}`);
+      figures.push(figure('memory.serve', `peak RSS of serve, ${config.memoryClients} concurrent clients x ${formatSize(size)}`, 'MiB', [(peak ?? Number.NaN) / MIB]));
+    } finally {
+      await memoryServe.stop();
+    }
+
+    // Capacity: one fresh server, each client count in turn.
+    const serve = await startServe(lab, 2124);
+    try {
+      for (const clients of config.capacityClients) {
+        const report = await runPool(ctx, 2124, clients);
+        raw[`clients${clients}`] = report;
+        const failed = report.error ? clients - report.ok : report.failures;
+        if (failed > 0) failures.push(`${clients} clients: ${failed} failed: ${describe(report)}`);
+        figures.push(figure(`capacity.${clients}.failures`, `${clients} concurrent clients x ${formatSize(size)}: failures`, 'count', [failed], { op: '<=', value: 0 }));
+        figures.push(figure(`capacity.${clients}.throughput`, `${clients} concurrent clients: aggregate throughput (all RETR at once)`, 'MB/s',
+          [report.ok > 0 ? mbPerSecond(report.bytes, report.transferMs) : Number.NaN]));
+        figures.push(figure(`capacity.${clients}.setup`, `${clients} concurrent clients: connect + login + EPSV of all`, 'ms', [report.setupMs]));
+      }
+      raw.peakRssBytesAfterCapacity = serve.peakRssBytes() ?? null;
+    } finally {
+      await serve.stop();
+    }
+    return {
+      method: `\`serve\` on 127.0.0.1 (\`--max-clients 2000 --max-per-address 2000\`: the defaults, 64 and 16, are for exposed ` +
+        `servers). One Node process (bench/clients/ftp-pool.ts) runs N clients with the project's \`connectMptcp\`: each opens the control ` +
+        `connection, logs in, opens an EPSV data connection and waits; when all N are ready, all send \`RETR /probe/${formatSize(size)}\` ` +
+        `at once. Aggregate throughput = bytes received / time from that moment to the last client's 226. Each client checks its byte count. ` +
+        `Memory: a fresh serve process, ${config.memoryClients} clients the same way, then VmHWM from /proc/PID/status (one measurement).`,
+      figures,
+      failures,
+      notes: [],
+      raw,
+    };
+  },
+};

@@ -1,0 +1,49 @@
+// Time to a verdict: `check` and `probe` (1M from serve over loopback) wall time as a ratio to
+// `node -e 0` (node's own start-up) measured alternately in the same run.
+import { alternate, commonRounds, type Contender } from '../lib/alternate.js';
+import type { BenchContext, BenchGroup } from '../lib/context.js';
+import { figure, figureOf } from '../lib/figure.js';
+import { startServe } from '../lib/serve.js';
+import { pairedRatios } from '../lib/stats.js';
+
+export const verdictTime: BenchGroup = {
+  id: 'verdict-time',
+  title: 'Time to a verdict (check, probe)',
+  async run(ctx: BenchContext) {
+    const { lab, config } = ctx;
+    const node: Contender = { name: 'node -e 0', argv: () => [process.execPath, '-e', '0'] };
+    // check exits 1 when a check fails (a fresh namespace has no endpoints): still a verdict.
+    const check: Contender = { name: 'check', argv: () => lab.cliArgv(['check', '--json']), acceptExit: [0, 1] };
+    const serve = await startServe(lab, 2122);
+    const probe: Contender = { name: 'probe', argv: () => lab.cliArgv(['probe', serve.url(), '--size', '1M', '--json']) };
+    try {
+      const checks = await alternate(lab, 'server', [node, check], config.verdictRuns, { timeoutMs: 60_000, log: ctx.log });
+      const probes = await alternate(lab, 'server', [node, probe], config.verdictRuns, { timeoutMs: 60_000, log: ctx.log });
+      const ratio = (results: typeof checks, name: string) => {
+        const rounds = commonRounds(results, [name, 'node -e 0']);
+        return pairedRatios(rounds.map((i) => results[name]!.runs[i]!.wallMs), rounds.map((i) => results['node -e 0']!.runs[i]!.wallMs));
+      };
+      const ms = (results: typeof checks, name: string) => results[name]!.runs.map((r) => r?.wallMs ?? Number.NaN);
+      return {
+        method: `In the lab's namespace: \`node -e 0\` alternated with \`mptcp-doctor check --json\` (${config.verdictRuns} rounds), then with ` +
+          `\`mptcp-doctor probe ftp://127.0.0.1:2122/ --size 1M --json\` against \`serve\` in the same namespace (default modes: passive ` +
+          `then active). Wall time of the whole command; ratio per round to node's own start-up.`,
+        figures: [
+          figure('verdict-time.node', 'node -e 0', 'ms', [...ms(checks, 'node -e 0'), ...ms(probes, 'node -e 0')]),
+          figure('verdict-time.check', 'check', 'ms', ms(checks, 'check')),
+          figureOf('verdict-time.check-ratio', 'check / node -e 0', 'x', ratio(checks, 'check'), { op: '<=', value: 1.5 }),
+          figure('verdict-time.probe', 'probe of 1M from serve', 'ms', ms(probes, 'probe')),
+          figureOf('verdict-time.probe-ratio', 'probe / node -e 0', 'x', ratio(probes, 'probe'), { op: '<=', value: 3 }),
+        ],
+        failures: [...Object.values(checks), ...Object.values(probes)].flatMap((r) => r.failures),
+        notes: [],
+        raw: {
+          check: Object.fromEntries(Object.entries(checks).map(([k, v]) => [k, v.runs.map((r) => r?.wallMs ?? null)])),
+          probe: Object.fromEntries(Object.entries(probes).map(([k, v]) => [k, v.runs.map((r) => r?.wallMs ?? null)])),
+        },
+      };
+    } finally {
+      await serve.stop();
+    }
+  },
+};

@@ -1,0 +1,43 @@
+// Our own server (`mptcp-doctor serve`) in a lab namespace, with limits high enough for the
+// capacity runs, and its peak RSS read from /proc (VmHWM) while it still runs.
+import { readFileSync } from 'node:fs';
+import type { Lab, LabProcess, NamespaceRef } from '../../test/lab/index.js';
+
+export interface RunningServe {
+  process: LabProcess;
+  url: (path?: string) => string;
+  /** VmHWM of the serve process (bytes), undefined once it is gone */
+  peakRssBytes: () => number | undefined;
+  stop: () => Promise<void>;
+}
+
+export async function startServe(lab: Lab, port: number, ns: NamespaceRef = 'server', host = '127.0.0.1'): Promise<RunningServe> {
+  // `ip netns exec` execs node in place: the pid we hold is the server's own.
+  const process = lab.spawnNode(ns, [
+    'serve', '--listen', `${host}:${port}`, '--max-clients', '2000', '--max-per-address', '2000',
+  ]);
+  try {
+    await process.waitForPort(port, 15_000);
+  } catch (error) {
+    await process.stop();
+    throw error;
+  }
+  return {
+    process,
+    url: (path = '') => `ftp://${host}:${port}/${path.replace(/^\//, '')}`,
+    peakRssBytes: () => vmHwm(process.pid),
+    stop: async () => {
+      await process.stop();
+    },
+  };
+}
+
+/** Peak resident set size of a live process, from /proc/PID/status (VmHWM, in kB). */
+export function vmHwm(pid: number): number | undefined {
+  try {
+    const match = /^VmHWM:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,80 @@
+// npm run bench [-- --smoke] [--out DIR] [--only ID,ID] [--runs N]
+// Measures mptcp-doctor against curl, the kernel and its own goals (issue 8) in network namespaces
+// (root), and writes RESULTS.md and results.json. --smoke: tiny sizes, output to a temp dir unless
+// --out is given (npm test runs it so the benchmarks cannot rot).
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+// Everything the lab writes (vsftpd's files, downloads) goes to tmpfs: set before the lab is loaded.
+const TMPFS = '/dev/shm';
+process.env.TMPDIR = TMPFS;
+
+const { createLab } = await import('../test/lab/index.js');
+const { fullConfig, smokeConfig } = await import('./lib/config.js');
+const { describeMachine } = await import('./lib/machine.js');
+const { renderResults } = await import('./lib/report.js');
+const { GROUPS } = await import('./groups.js');
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const { values } = parseArgs({
+  options: {
+    smoke: { type: 'boolean', default: false },
+    out: { type: 'string' },
+    only: { type: 'string' },
+    runs: { type: 'string' },
+  },
+});
+
+if (process.getuid?.() !== 0) {
+  console.error('bench: needs root (network namespaces); run with sudo');
+  process.exit(3);
+}
+
+const outDir = values.out ?? (values.smoke ? mkdtempSync(path.join(os.tmpdir(), 'mptcp-bench-smoke-')) : here);
+mkdirSync(outDir, { recursive: true });
+const scratch = mkdtempSync(path.join(TMPFS, 'mptcp-bench-'));
+const config = values.smoke ? smokeConfig(outDir, scratch) : fullConfig(outDir, scratch);
+if (values.runs) config.runs = Number(values.runs);
+if (values.only) config.only = values.only.split(',');
+const unknown = (config.only ?? []).filter((id) => !GROUPS.some((g) => g.id === id));
+if (unknown.length > 0) {
+  console.error(`bench: unknown group ${unknown.join(', ')} (known: ${GROUPS.map((g) => g.id).join(', ')})`);
+  process.exit(2);
+}
+
+const log = (line: string) => console.error(line);
+const machine = describeMachine();
+const started = performance.now();
+const groups = [];
+const errors = [];
+const lab = await createLab({ topology: 'direct', links: 1, ipv6: false });
+try {
+  for (const group of GROUPS) {
+    if (config.only && !config.only.includes(group.id)) continue;
+    log(`bench: ${group.title}`);
+    const groupStarted = performance.now();
+    try {
+      const result = await group.run({ config, lab, log });
+      groups.push({ id: group.id, title: group.title, ...result, durationMs: Math.round(performance.now() - groupStarted) });
+      for (const f of result.figures) {
+        log(`  = ${f.label}: ${f.summary.median.toFixed(2)} ${f.unit} (${f.summary.min.toFixed(2)}-${f.summary.max.toFixed(2)}, n=${f.summary.n})${f.status === 'INFO' ? '' : ` ${f.status}`}`);
+      }
+    } catch (error) {
+      const text = error instanceof Error ? error.stack ?? error.message : String(error);
+      log(`  ! ${group.id} could not run: ${text}`);
+      errors.push({ id: group.id, title: group.title, error: text });
+    }
+  }
+} finally {
+  await lab.destroy();
+  rmSync(scratch, { recursive: true, force: true });
+}
+machine.loadAtEnd = os.loadavg()[0];
+const results = { schema: 'mptcp-doctor/bench/v1' as const, machine, config, groups, errors, durationMs: Math.round(performance.now() - started) };
+writeFileSync(path.join(outDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+writeFileSync(path.join(outDir, 'RESULTS.md'), renderResults(results));
+log(`bench: wrote ${path.join(outDir, 'RESULTS.md')} and results.json`);
+process.exitCode = errors.length > 0 ? 1 : 0;
