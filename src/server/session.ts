@@ -41,6 +41,12 @@ export interface ActiveTransfer {
   abort(reason: 'abor' | 'shutdown' | 'timeout'): void;
 }
 
+/**
+ * Replies we let pile up unsent before we stop executing commands: a client that pipelines commands
+ * and never reads the replies would otherwise make us buffer them without bound.
+ */
+const MAX_UNSENT_REPLY_BYTES = 64 * 1024;
+
 export class Session {
   /** Reads and writes commands and replies; a TLSSocket after AUTH TLS. */
   control: net.Socket | tls.TLSSocket;
@@ -200,6 +206,8 @@ export class Session {
           this.paused = false;
           this.control.resume();
         }
+        if (this.control.writableLength > MAX_UNSENT_REPLY_BYTES) await this.replyDrain();
+        if (this.closing) break;
         await this.execute(line);
         if (this.abortReplyPending) {
           this.abortReplyPending = false;
@@ -241,6 +249,24 @@ export class Session {
       this.log('error', 'command-failed', { command: verb, message: sanitize(String((error as Error)?.message ?? error)) });
       if (!this.closing) this.reply(451, 'Local error in processing');
     }
+  }
+
+  /** Waits until the client has read our replies (or closes it after the idle timeout). */
+  private replyDrain(): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.control.off('drain', done);
+        this.control.off('close', done);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        done();
+        this.disconnect(421, 'Replies not read; closing', 'reply-backlog');
+      }, this.options.idleTimeoutMs);
+      this.control.once('drain', done);
+      this.control.once('close', done);
+    });
   }
 
   /** Sends a reply; a multi-line text becomes "code-" lines and a final "code " line. */

@@ -34,8 +34,8 @@ describe.skipIf(skip)('serve in the lab (two client paths through a router)', ()
     return { port, address, process };
   }
 
-  async function ftplib(address: string, port: number, path: string, options: { mptcpize?: boolean } = {}): Promise<FtplibResult> {
-    const argv = ['python3', ftplibClient, address, String(port), '--path', path];
+  async function ftplib(address: string, port: number, path: string, options: { mptcpize?: boolean; active?: boolean } = {}): Promise<FtplibResult> {
+    const argv = ['python3', ftplibClient, address, String(port), '--path', path, ...(options.active ? ['--active'] : [])];
     const result = await lab().exec('client', options.mptcpize === false ? argv : ['mptcpize', 'run', ...argv], { timeoutMs: 60_000 });
     if (!result.ok) throw new Error(`ftplib client failed (${result.exitCode}): ${result.stderr.slice(-1500)}`);
     return JSON.parse(result.stdout) as FtplibResult;
@@ -55,6 +55,20 @@ describe.skipIf(skip)('serve in the lab (two client paths through a router)', ()
       const remotes = view.data!.subflows.list.map((s) => s.remote?.split(':')[0]).sort();
       expect(remotes).toEqual(lab().addresses.client.map((a) => a.v4).sort());
       expect('deltas' in view.counters && view.counters.deltas.MPJoinSynRx).toBeGreaterThanOrEqual(1);
+    } finally {
+      await process.stop();
+    }
+  });
+
+  test('active mode (PORT): the server opens an MPTCP data connection with one subflow (no server endpoints)', async () => {
+    const { port, address, process } = await startServe();
+    try {
+      const out = await ftplib(address, port, '/probe/10M', { active: true });
+      expect(out.sha256).toBe(out.stated);
+      expect(out.siteDownload.data).toMatchObject({ mode: 'active', socket: 'mptcp', state: 'mptcp', mpCapableReceived: null, outcome: 'complete' });
+      expect(out.siteDownload.data!.subflows.total).toBe(1);
+      // The control connection still has both paths.
+      expect(out.siteDownload.control.subflows.total).toBe(2);
     } finally {
       await process.stop();
     }

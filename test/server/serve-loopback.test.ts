@@ -307,6 +307,27 @@ describe('serve on loopback', () => {
       for (let i = 0; i < 2000; i += 1) expect((await client.reply()).code).toBe(200);
     });
 
+    test('a client that pipelines commands and never reads replies is not buffered without bound', async () => {
+      const client = await login();
+      client.socket.pause(); // never read
+      const helps = () => events.filter((e) => e.event === 'command' && e.command === 'HELP').length;
+      const before = helps();
+      // 100k HELP commands (600 KB) ask for ~40 MB of replies. The kernel's socket buffers absorb some
+      // megabytes; beyond that the server must stop executing (and reading) until replies are read.
+      client.write('HELP\r\n'.repeat(100_000));
+      let executed = 0;
+      for (let i = 0; i < 50; i += 1) {
+        await new Promise((r) => setTimeout(r, 100));
+        const now = helps() - before;
+        if (now === executed && now > 0) break;
+        executed = now;
+      }
+      expect(executed).toBeGreaterThan(0);
+      expect(executed).toBeLessThan(60_000);
+      client.close();
+      await bystanderStillServed();
+    });
+
     test('too many unknown commands in a row: 421', async () => {
       const client = await login();
       expect((await client.command('BOGUS1')).code).toBe(500); // not even a verb
