@@ -155,21 +155,81 @@ export class Lab {
 
   // ---- building ------------------------------------------------------------------------------
 
-  /** Creates namespaces, links, addresses, routes, MPTCP settings; warms paths up. */
+  /**
+   * Creates namespaces, links, addresses, routes, MPTCP settings; warms paths up. The `ip` work
+   * goes through `ip -n NS -batch -`, one process per step instead of one per command: a lab
+   * builds in a few process spawns.
+   */
   async build(): Promise<void> {
     registerForCleanup(this);
     const ns = this.namespaces;
-    for (const name of Object.values(ns)) await execIn(undefined, ['ip', 'netns', 'add', name!], { check: true });
-    await Promise.all(Object.entries(ns).map(([role, name]) => this.prepareNamespace(role as Role, name!)));
-    for (const link of this.links) await this.addLink(link);
-    if (this.spec.topology === 'routed') await this.addServerLink();
-    for (const link of this.links) await this.configureLinkRouting(link);
-    await this.configureMptcp();
+    await Promise.all(Object.values(ns).map((name) => execIn(undefined, ['ip', 'netns', 'add', name!], { check: true })));
+    await Promise.all(Object.entries(ns).map(([role, name]) => this.applySysctls(role as Role, name!)));
+    const cli = this.ns('client');
+    const routed = this.spec.topology === 'routed';
+    const peer = routed ? this.ns('router') : this.ns('server');
+
+    // 1. client: create every link (peer ends go straight into the peer namespace), address it.
+    const client: string[][] = [['link', 'set', 'lo', 'up']];
+    for (const link of this.links) {
+      // Distinct ifindexes at the two ends: the kernel treats a veth's carrier change as urgent only
+      // when its ifindex differs from its peer's (linkwatch_urgent_event); fresh namespaces would give
+      // both ends index 2, and the deferred event costs IPv6 about 1 s before the link is usable.
+      client.push(['link', 'add', link.clientIf, 'index', String(10 + link.index), 'type', 'veth',
+        'peer', 'name', link.peerIf, 'index', String(20 + link.index), 'netns', peer]);
+      client.push(...addressCommands(link.clientIf, link.client.v4, link.client.v6, link.prefix4, link.prefix6));
+    }
+    await ipBatch(cli, client);
+
+    // 2. the peer (router, or the server of a direct pair): its link ends, and the server link.
+    const middle: string[][] = [['link', 'set', 'lo', 'up']];
+    for (const link of this.links) middle.push(...addressCommands(link.peerIf, link.peer.v4, link.peer.v6, link.prefix4, link.prefix6));
+    if (routed) {
+      const router = this.addresses.router!.server;
+      middle.push(['link', 'add', SERVER_LINK.routerIf, 'index', '30', 'type', 'veth',
+        'peer', 'name', SERVER_LINK.serverIf, 'index', '31', 'netns', this.ns('server')]);
+      middle.push(...addressCommands(SERVER_LINK.routerIf, router.v4, router.v6, SERVER_LINK.prefix4, SERVER_LINK.prefix6));
+    } else {
+      middle.push(this.limitsCommand());
+    }
+    await ipBatch(peer, middle);
+
+    // 3. the server behind a router: address, default route, MPTCP limits.
+    if (routed) {
+      const router = this.addresses.router!.server;
+      const server = this.addresses.server;
+      await ipBatch(this.ns('server'), [
+        ['link', 'set', 'lo', 'up'],
+        ...addressCommands(SERVER_LINK.serverIf, server.v4, server.v6, SERVER_LINK.prefix4, SERVER_LINK.prefix6),
+        ['-4', 'route', 'replace', 'default', 'via', router.v4],
+        ...(router.v6 ? [['-6', 'route', 'replace', 'default', 'via', router.v6]] : []),
+        this.limitsCommand(),
+      ]);
+    }
+
+    // 4. client routing (now that gateways exist), limits and endpoints.
+    const routing: string[][] = [];
+    if (routed) for (const link of this.links) routing.push(...this.routingCommands(link, true));
+    routing.push(this.limitsCommand());
+    const flags = this.spec.endpointFlags ?? ['subflow'];
+    if (flags !== false) {
+      for (const link of this.links.slice(1)) {
+        for (const address of [link.client.v4, link.client.v6]) {
+          if (address) routing.push(['mptcp', 'endpoint', 'add', address, 'dev', link.clientIf, ...flags]);
+        }
+      }
+    }
+    await ipBatch(cli, routing);
     if (this.spec.warmUp ?? true) await this.warmUp();
   }
 
-  private async prepareNamespace(role: Role, name: string): Promise<void> {
-    await execIn(name, ['ip', 'link', 'set', 'lo', 'up'], { check: true });
+  private limitsCommand(): string[] {
+    const subflows = String(this.spec.limits?.subflows ?? 2);
+    const accepted = String(this.spec.limits?.addAddrAccepted ?? 2);
+    return ['mptcp', 'limits', 'set', 'subflows', subflows, 'add_addr_accepted', accepted];
+  }
+
+  private async applySysctls(role: Role, name: string): Promise<void> {
     const sysctls: Record<string, string | number> = {
       // Replies on link 2 come back to an address that the main table routes via link 1: strict
       // reverse-path filtering would drop them. Per namespace, never the host's.
@@ -178,8 +238,8 @@ export class Lab {
       // IPv6 addresses would otherwise vanish on link down; linkUp() re-adds them anyway.
       'net.ipv6.conf.all.keep_addr_on_down': 1,
       'net.ipv6.conf.default.keep_addr_on_down': 1,
-      // Link-local addresses are not added by us (no nodad): without this their DAD delays the
-      // first neighbour discovery by about 1 s.
+      // Our addresses are added nodad; link-local ones are not, and DAD on them would delay the
+      // first neighbour discovery.
       'net.ipv6.conf.all.accept_dad': 0,
       'net.ipv6.conf.default.accept_dad': 0,
       ...(role === 'router' ? { 'net.ipv4.ip_forward': 1, 'net.ipv6.conf.all.forwarding': 1 } : {}),
@@ -192,82 +252,30 @@ export class Lab {
     await execIn(name, ['sysctl', '-q', '-w', ...args], { check: true });
   }
 
-  private async addLink(link: LinkInfo): Promise<void> {
-    const cli = this.ns('client');
-    const peer = this.ns(link.peerRole);
-    // Created inside the client namespace with the peer end placed straight into its namespace:
-    // nothing ever appears in the host's namespace.
-    // Distinct ifindexes at the two ends: the kernel treats a veth's carrier change as urgent only
-    // when its ifindex differs from its peer's (linkwatch_urgent_event); fresh namespaces would give
-    // both ends index 2, and the deferred event costs IPv6 about 1 s before the link is usable.
-    await execIn(cli, [
-      'ip', 'link', 'add', link.clientIf, 'index', String(10 + link.index), 'type', 'veth',
-      'peer', 'name', link.peerIf, 'index', String(20 + link.index), 'netns', peer,
-    ], { check: true });
-    await this.addressLink(link);
-  }
-
-  private async addressLink(link: LinkInfo): Promise<void> {
-    const cli = this.ns('client');
-    const peer = this.ns(link.peerRole);
-    await Promise.all([
-      this.setAddresses(cli, link.clientIf, link.client.v4, link.client.v6, link.prefix4, link.prefix6),
-      this.setAddresses(peer, link.peerIf, link.peer.v4, link.peer.v6, link.prefix4, link.prefix6),
-    ]);
-  }
-
-  private async setAddresses(ns: string, ifname: string, v4: string, v6: string | undefined, p4: number, p6: number): Promise<void> {
-    await execIn(ns, ['ip', 'addr', 'replace', `${v4}/${p4}`, 'dev', ifname], { check: true });
-    if (v6) await execIn(ns, ['ip', '-6', 'addr', 'replace', `${v6}/${p6}`, 'dev', ifname, 'nodad'], { check: true });
-    await execIn(ns, ['ip', 'link', 'set', ifname, 'up'], { check: true });
-  }
-
-  private async addServerLink(): Promise<void> {
-    const rtr = this.ns('router');
-    const srv = this.ns('server');
-    const router = this.addresses.router!.server;
-    const server = this.addresses.server;
-    await execIn(rtr, [
-      'ip', 'link', 'add', SERVER_LINK.routerIf, 'index', '30', 'type', 'veth',
-      'peer', 'name', SERVER_LINK.serverIf, 'index', '31', 'netns', srv,
-    ], { check: true });
-    await Promise.all([
-      this.setAddresses(rtr, SERVER_LINK.routerIf, router.v4, router.v6, SERVER_LINK.prefix4, SERVER_LINK.prefix6),
-      this.setAddresses(srv, SERVER_LINK.serverIf, server.v4, server.v6, SERVER_LINK.prefix4, SERVER_LINK.prefix6),
-    ]);
-    await execIn(srv, ['ip', 'route', 'replace', 'default', 'via', router.v4], { check: true });
-    if (router.v6) await execIn(srv, ['ip', '-6', 'route', 'replace', 'default', 'via', router.v6], { check: true });
-  }
-
   /** Default route via link 1 in the main table; per link: `ip rule from <addr> table 10x` + default in it. */
-  private async configureLinkRouting(link: LinkInfo): Promise<void> {
-    if (this.spec.topology === 'direct') return;
-    const cli = this.ns('client');
+  private routingCommands(link: LinkInfo, addRules: boolean): string[][] {
+    const commands: string[][] = [];
     const families: Array<['-4' | '-6', string, string]> = [['-4', link.client.v4, link.peer.v4]];
     if (link.client.v6 && link.peer.v6) families.push(['-6', link.client.v6, link.peer.v6]);
     for (const [family, source, gateway] of families) {
-      if (link.index === 1) await execIn(cli, ['ip', family, 'route', 'replace', 'default', 'via', gateway, 'dev', link.clientIf], { check: true });
-      await execIn(cli, ['ip', family, 'route', 'replace', 'default', 'via', gateway, 'dev', link.clientIf, 'table', String(link.table)], { check: true });
-      const rules = await execIn(cli, ['ip', family, 'rule', 'show', 'from', source, 'table', String(link.table)], { check: true });
-      if (rules.stdout.trim() === '') {
-        await execIn(cli, ['ip', family, 'rule', 'add', 'from', source, 'table', String(link.table)], { check: true });
-      }
+      if (link.index === 1) commands.push([family, 'route', 'replace', 'default', 'via', gateway, 'dev', link.clientIf]);
+      commands.push([family, 'route', 'replace', 'default', 'via', gateway, 'dev', link.clientIf, 'table', String(link.table)]);
+      if (addRules) commands.push([family, 'rule', 'add', 'from', source, 'table', String(link.table)]);
     }
+    return commands;
   }
 
-  private async configureMptcp(): Promise<void> {
-    const subflows = String(this.spec.limits?.subflows ?? 2);
-    const accepted = String(this.spec.limits?.addAddrAccepted ?? 2);
-    for (const role of ['client', 'server'] as const) {
-      await execIn(this.ns(role), ['ip', 'mptcp', 'limits', 'set', 'subflows', subflows, 'add_addr_accepted', accepted], { check: true });
-    }
-    const flags = this.spec.endpointFlags ?? ['subflow'];
-    if (flags === false) return;
-    for (const link of this.links.slice(1)) {
-      for (const address of [link.client.v4, link.client.v6]) {
-        if (!address) continue;
-        await execIn(this.ns('client'), ['ip', 'mptcp', 'endpoint', 'add', address, 'dev', link.clientIf, ...flags], { check: true });
-      }
+  /** Re-applies a link's addresses, routes and (missing) rules: what linkDown removed. */
+  private async restoreLink(link: LinkInfo): Promise<void> {
+    const cli = this.ns('client');
+    await ipBatch(cli, addressCommands(link.clientIf, link.client.v4, link.client.v6, link.prefix4, link.prefix6));
+    await ipBatch(this.ns(link.peerRole), addressCommands(link.peerIf, link.peer.v4, link.peer.v6, link.prefix4, link.prefix6));
+    if (this.spec.topology === 'direct') return;
+    await ipBatch(cli, this.routingCommands(link, false));
+    for (const [family, source] of [['-4', link.client.v4], ['-6', link.client.v6]] as const) {
+      if (!source) continue;
+      const rules = await execIn(cli, ['ip', family, 'rule', 'show', 'from', source, 'table', String(link.table)], { check: true });
+      if (rules.stdout.trim() === '') await execIn(cli, ['ip', family, 'rule', 'add', 'from', source, 'table', String(link.table)], { check: true });
     }
   }
 
@@ -299,8 +307,7 @@ export class Lab {
   /** Brings link `index` up and restores what down removed (addresses, routes, rules), then pings it. */
   async linkUp(index: number): Promise<void> {
     const link = this.link(index);
-    await this.addressLink(link);
-    await this.configureLinkRouting(link);
+    await this.restoreLink(link);
     this.downLinks.delete(index);
     // The veth reports carrier a moment after both ends are up; the ping also waits for that.
     const deadline = Date.now() + 3000;
@@ -349,7 +356,12 @@ export class Lab {
         errors.push(error);
       }
     }
-    await Promise.all([...this.processes].map((p) => p.stop(1500).catch((e: unknown) => { errors.push(e); })));
+    // Most recent first, one at a time: clients go before the servers they talk to, so a server's
+    // session processes end on their own and are reaped by their (still living) parents. Killed
+    // together, orphans become zombies of pid 1, which here reaps them only every second or so.
+    for (const p of [...this.processes].reverse()) {
+      await p.stop(1500).catch((e: unknown) => { errors.push(e); });
+    }
     // Children of our programs (vsftpd sessions, forks) are not ours directly but live in our namespaces.
     for (const name of Object.values(this.namespaces)) {
       const pids = namespacePids(name!);
@@ -390,6 +402,32 @@ export class Lab {
 
   private assertAlive(): void {
     if (this.destroyed) throw new Error('lab: already destroyed');
+  }
+}
+
+/** `ip addr replace` (v4, and v6 nodad) and `link set up` for one interface, as batch lines. */
+function addressCommands(ifname: string, v4: string, v6: string | undefined, p4: number, p6: number): string[][] {
+  return [
+    ['-4', 'addr', 'replace', `${v4}/${p4}`, 'dev', ifname],
+    ...(v6 ? [['-6', 'addr', 'replace', `${v6}/${p6}`, 'dev', ifname, 'nodad']] : []),
+    ['link', 'set', ifname, 'up'],
+  ];
+}
+
+/**
+ * Runs `ip` commands in namespace ns through `ip -n NS -batch -` (stops at the first error). Batch
+ * lines cannot carry -4/-6, and `rule` defaults to IPv4: lines starting with '-6' go to a second
+ * `ip -6 -batch` run after the rest; '-4' is dropped (the default).
+ */
+async function ipBatch(ns: string, commands: string[][]): Promise<void> {
+  for (const command of commands) {
+    if (command.some((word) => word === '' || /\s/.test(word))) throw new Error(`lab: bad ip batch word in ${command.join(' ')}`);
+  }
+  const v6 = commands.filter((c) => c[0] === '-6').map((c) => c.slice(1));
+  const rest = commands.filter((c) => c[0] !== '-6').map((c) => (c[0] === '-4' ? c.slice(1) : c));
+  for (const [family, group] of [[[], rest], [['-6'], v6]] as const) {
+    if (group.length === 0) continue;
+    await execIn(undefined, ['ip', ...family, '-n', ns, '-batch', '-'], { input: `${group.map((c) => c.join(' ')).join('\n')}\n`, check: true });
   }
 }
 
