@@ -8,7 +8,7 @@
 // before the socket reaches the accept queue, so we read the counter at every accept and attribute
 // each new increment to one TCP socket accepted after it. Namespace-wide, so concurrent accepts of
 // other servers in the namespace can mislead it: the view says which evidence it used.
-import { readMptcpCountersSync } from '../sys/counters.js';
+import { readMptcpCountersSync, type CounterSnapshot } from '../sys/counters.js';
 
 export type HandshakeEvidence = 'socket' | 'counters' | 'none';
 
@@ -22,9 +22,11 @@ export class HandshakeWitness {
   private last: number | undefined;
   private unattributed = 0;
 
+  constructor(private readonly readCounters: () => CounterSnapshot | undefined = readMptcpCountersSync) {}
+
   /** Call once per accepted socket, synchronously in the accept callback. */
   observe(socket: 'mptcp' | 'tcp' | undefined): HandshakeVerdict {
-    const now = readMptcpCountersSync()?.MPCapableFallbackACK;
+    const now = this.readCounters()?.MPCapableFallbackACK;
     if (now !== undefined) {
       // The first snapshot only sets the baseline: increments from before we listened are not ours.
       if (this.last !== undefined && now > this.last) this.unattributed += now - this.last;
@@ -40,7 +42,7 @@ export class HandshakeWitness {
 
   /** Sets the baseline once (call when a server starts listening). */
   ensureBaseline(): void {
-    this.last ??= readMptcpCountersSync()?.MPCapableFallbackACK;
+    this.last ??= this.readCounters()?.MPCapableFallbackACK;
   }
 }
 
