@@ -124,6 +124,9 @@ export async function startVsftpd(lab: Lab, options: VsftpdOptions): Promise<Vsf
     anon_world_readable_only: 'YES',
     port_enable: options.active === false ? 'NO' : 'YES',
     connect_from_port_20: 'NO',
+    // PORT must name the control connection's peer (the default, stated): an FTP ALG that rewrites
+    // PORT shows as a working transfer, one that does not as '500 Illegal PORT command'.
+    port_promiscuous: 'NO',
     pasv_enable: options.passive === false ? 'NO' : 'YES',
     pasv_min_port: String(pasvMin),
     pasv_max_port: String(pasvMax),
