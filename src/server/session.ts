@@ -71,7 +71,7 @@ export class Session {
   transfer?: ActiveTransfer;
   lastData: SiteMptcpData | null = null;
 
-  private readonly reader: LineReader;
+  private reader: LineReader;
   private readonly queue: string[] = [];
   private running = false;
   private paused = false;
@@ -142,6 +142,11 @@ export class Session {
   startTls(context: tls.SecureContext, upgrade: (socket: net.Socket, context: tls.SecureContext) => tls.TLSSocket): void {
     this.control.removeAllListeners('data');
     this.control.pause();
+    // Plaintext that came after AUTH TLS must not run inside the TLS session (STARTTLS command
+    // injection, CVE-2011-0411 style): drop queued lines and any partial line.
+    this.queue.length = 0;
+    this.reader = new LineReader(this.options.maxLineBytes);
+    this.clearLineTimer();
     const secure = upgrade(this.control, context);
     this.control = secure;
     this.tlsActive = true;
@@ -193,7 +198,9 @@ export class Session {
       this.paused = true;
       this.control.pause();
     }
-    void this.runQueue();
+    // Start after the whole chunk is queued: a command that changes the stream (AUTH TLS) must see,
+    // and drop, the lines that arrived with it.
+    queueMicrotask(() => void this.runQueue());
   }
 
   private async runQueue(): Promise<void> {

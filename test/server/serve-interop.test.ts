@@ -5,6 +5,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import tls from 'node:tls';
 import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { RawClient, expectCode } from './support/raw-client.js';
@@ -134,6 +135,25 @@ describe.skipIf(skip)('serve interoperability (mptcpize run curl / lftp / python
     const other = await RawClient.login(server.port);
     expectCode(await other.command('NOOP'), 200);
     other.close();
+  });
+
+  test('plaintext pipelined after AUTH TLS is discarded, not run inside the TLS session', async () => {
+    const client = await RawClient.connect(server.port);
+    expectCode(await client.reply(), 220);
+    client.socket.removeAllListeners('data');
+    client.socket.pause(); // the TLS layer below takes over the socket after 234
+    client.socket.write('AUTH TLS\r\nUSER anonymous\r\nPASS injected\r\n');
+    const reply = await new Promise<string>((resolve) => client.socket.once('readable', () => resolve(String(client.socket.read()))));
+    expect(reply).toMatch(/^234 /);
+    const secure = tls.connect({ socket: client.socket, rejectUnauthorized: false });
+    await new Promise((r) => secure.once('secureConnect', r));
+    let text = '';
+    secure.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+    secure.write('PWD\r\n');
+    await new Promise((r) => setTimeout(r, 300));
+    // Not logged in: the injected USER/PASS never ran.
+    expect(text).toMatch(/^530 /);
+    secure.destroy();
   });
 
   test('curl without mptcpize (plain TCP): SITE MPTCP says tcp, no MP_CAPABLE reached the server', async () => {
