@@ -23,6 +23,7 @@ export class LabProcess {
     const child: ResultPromise = spawnIn(ns, argv, options);
     if (child.pid === undefined) {
       // execa reports spawn errors through the promise; make them visible right here.
+      child.catch(() => undefined);
       throw new Error(`lab: could not start \`${argv.join(' ')}\``);
     }
     this.pid = child.pid;
