@@ -130,6 +130,15 @@ export class Lab {
     return { result, deltas };
   }
 
+  /** `sysctl -w` inside a namespace (`net.*` keys only: those are per namespace; never the host's). */
+  async sysctl(ns: NamespaceRef, values: Record<string, string | number>): Promise<void> {
+    const args = Object.entries(values).map(([k, v]) => {
+      if (!k.startsWith('net.')) throw new Error(`lab: sysctl ${k} is not per network namespace`);
+      return `${k}=${v}`;
+    });
+    if (args.length > 0) await this.exec(ns, ['sysctl', '-q', '-w', ...args], { check: true });
+  }
+
   /** Pids of every process running in the namespace now (`ip netns pids`, asked from outside it). */
   pids(ns: NamespaceRef): number[] {
     return namespacePids(this.ns(ns));
