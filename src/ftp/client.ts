@@ -11,7 +11,8 @@ import type { ConnectionReport } from '../net/report.js';
 import { makeHandle, type ConnectionRole, type DataMode, type FtpConnectionHandle } from './connection-handle.js';
 import { FtpContext, waitSecure } from './context.js';
 import { openDataChannel, type DataChannel, type DataEnvironment } from './data-strategies.js';
-import { receiveInto, sampleBeforeClose, sendFrom, type StreamResult } from './data-stream.js';
+import { receiveInto, receiveIntoFile, sampleBeforeClose, sendFrom, type StreamResult } from './data-stream.js';
+import { FileSink } from './file-sink.js';
 import { FtpError } from './errors.js';
 import { summarizeReply, type FtpReply } from './reply-parser.js';
 import { maskCommand, parseFeatReply, parseSizeReply, parseTransferSize } from './reply-values.js';
@@ -193,12 +194,18 @@ export class FtpClient {
     return parseSizeReply(reply.message);
   }
 
-  /** RETR `path` into `sink` from `offset` (REST). The sink is written, not ended. */
-  async download(path: string, sink: Writable, options: { offset?: number } = {}): Promise<TransferResult> {
+  /**
+   * RETR `path` into `sink` from `offset` (REST). A Writable is written, not ended. A FileSink on a
+   * plain passive connection is fed by the socket directly (the fast path for big files).
+   */
+  async download(path: string, sink: Writable | FileSink, options: { offset?: number } = {}): Promise<TransferResult> {
+    const fileSink = sink instanceof FileSink ? sink : undefined;
+    const direct = fileSink && !this.protectedData ? fileSink : undefined;
     return this.transfer('download', async (channel) => {
       if (options.offset) await this.expect(`REST ${options.offset}`, 350, 'server cannot resume (REST)');
       return this.startTransfer(`RETR ${path}`, channel, 'download');
-    }, (handle, stream, opts) => receiveInto(handle, stream, sink, opts));
+    }, (handle, stream, opts) => receiveInto(handle, stream, fileSink ? fileSink.writable() : (sink as Writable), opts),
+    direct && { onread: direct.onread, receive: (handle, opts) => receiveIntoFile(handle, direct, opts) });
   }
 
   /** STOR (or APPE with `append`) `path` from `source`. */
@@ -257,9 +264,17 @@ export class FtpClient {
   private async transfer(
     direction: 'download' | 'upload',
     start: (channel: DataChannel) => Promise<FtpReply>,
-    move: (handle: FtpConnectionHandle, stream: net.Socket | tls.TLSSocket, options: Parameters<typeof receiveInto>[3]) => Promise<StreamResult>,
+    move: (handle: FtpConnectionHandle, stream: net.Socket | tls.TLSSocket, options: Parameters<typeof receiveInto>[3], mode: DataMode) => Promise<StreamResult>,
+    /** Passive downloads into a FileSink: the socket reads into the sink from its first byte. */
+    direct?: { onread: net.OnReadOpts; receive(handle: FtpConnectionHandle, options: Parameters<typeof receiveInto>[3]) : Promise<StreamResult> },
   ): Promise<TransferResult> {
-    const channel = await openDataChannel(this.environment(), this.modes);
+    const channel = await openDataChannel({ ...this.environment(), ...(direct ? { onread: direct.onread } : {}) }, this.modes);
+    const streamOptions = {
+      idleTimeoutMs: this.options.idleTimeoutMs ?? 60_000,
+      signal: this.options.signal,
+      onProgress: (bytes: number) => this.observer.onDataProgress?.(bytes),
+    };
+    let early: Promise<StreamResult> | undefined;
     // Remember what worked, as curl does, so later transfers skip the refused mode.
     this.modes = this.modes.slice(this.modes.indexOf(channel.mode));
     const started = Date.now();
@@ -268,6 +283,12 @@ export class FtpClient {
       let passive: FtpConnectionHandle | undefined;
       if (channel.mode === 'epsv' || channel.mode === 'pasv') {
         passive = await channel.ready(0);
+        if (direct) {
+          // Bytes (and the end of data) may come before RETR's reply: listen from now on.
+          passive.socket.allowHalfOpen = true;
+          early = direct.receive(passive, streamOptions);
+          early.catch(() => undefined);
+        }
         this.observer.onConnection?.('data', channel.mode, passive);
         // The TLS client hello waits in the socket until the server reads it after RETR.
         if (this.protectedData) secureData = this.secureData(passive.socket);
@@ -283,11 +304,7 @@ export class FtpClient {
       const announcedSize = parseTransferSize(preliminary.message);
       this.observer.onDataStart?.({ direction, mode: channel.mode, connection: handle, ...(announcedSize !== undefined ? { announcedSize } : {}) });
       // A final reply arriving while we still drain the data waits in the context's queue.
-      const moved = await move(handle, secureData ?? handle.socket, {
-        idleTimeoutMs: this.options.idleTimeoutMs ?? 60_000,
-        signal: this.options.signal,
-        onProgress: (bytes) => this.observer.onDataProgress?.(bytes),
-      });
+      const moved = await (early ?? move(handle, secureData ?? handle.socket, streamOptions, channel.mode));
       this.observer.onDataEnd?.(moved);
       const final = await this.ctx.reply();
       this.observer.onCommand?.('(end of transfer)', final);

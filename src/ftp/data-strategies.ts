@@ -18,6 +18,8 @@ export interface DataEnvironment {
   bufferSizes?: BufferSizeRequest;
   connectTimeoutMs: number;
   signal?: AbortSignal;
+  /** Passive connections only: reads go into caller buffers (FileSink's fast path). */
+  onread?: net.OnReadOpts;
   /** Each command with its reply, for observers (probe samples the control connection here). */
   onCommand(command: string, reply: FtpReply): void;
   onNote(message: string): void;
@@ -62,6 +64,7 @@ async function connectPassive(env: DataEnvironment, mode: DataMode, port: number
     bufferSizes: env.bufferSizes,
     timeoutMs: env.connectTimeoutMs,
     signal: env.signal,
+    ...(env.onread ? { onread: env.onread } : {}),
   });
   const handle = makeHandle('data', mode, connection.socket, connection.fd, connection.created);
   return {

@@ -8,6 +8,7 @@ import type tls from 'node:tls';
 import type { ConnectionReport } from '../net/report.js';
 import type { FtpConnectionHandle } from './connection-handle.js';
 import { FtpError } from './errors.js';
+import type { FileSink } from './file-sink.js';
 
 export interface StreamOptions {
   /** Longest time without a byte moving (default 60 s). */
@@ -182,6 +183,55 @@ export function sendFrom(handle: FtpConnectionHandle, stream: net.Socket | tls.T
     stream.once('close', () => {
       if (!sampled.report && !sampled.reportError) fail(new FtpError('data connection closed by the server during the upload', 'closed'));
     });
+    if (options.signal?.aborted) onAbort();
+  });
+}
+
+/**
+ * The fast path: the socket already reads into `sink`'s buffers (connect({ onread })). Resolves at
+ * the server's end of data once every byte is on its way to the file, after sampling the report.
+ */
+export function receiveIntoFile(handle: FtpConnectionHandle, sink: FileSink, options: StreamOptions): Promise<StreamResult> {
+  const socket = handle.socket;
+  return new Promise((resolve, reject) => {
+    let finished = false;
+    // Everything the sink holds is this transfer's, also what arrived before we got here.
+    const counted = () => sink.bytes;
+    let seen = 0;
+    const watch = watchIdle(options, () => {
+      const now = counted();
+      if (now !== seen) {
+        seen = now;
+        watch.touch();
+      }
+      return now;
+    }, () => fail(new FtpError(`data connection idle for ${Math.round(options.idleTimeoutMs / 1000)} s`, 'timeout')));
+    const onAbort = () => fail(new FtpError('transfer interrupted', 'aborted'));
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    function cleanup() {
+      finished = true;
+      watch.stop();
+      options.signal?.removeEventListener('abort', onAbort);
+      sink.onError = undefined;
+    }
+    function fail(error: Error) {
+      if (finished) return;
+      cleanup();
+      socket.destroy();
+      reject(error);
+    }
+    sink.onError = (error) => fail(new FtpError(`writing the download: ${error.message}`, 'local', undefined, { cause: error }));
+    sink.attach(socket);
+    socket.once('end', () => {
+      if (finished) return;
+      cleanup();
+      options.onProgress?.(counted());
+      const sampled = sampleBeforeClose(handle);
+      socket.destroy();
+      resolve({ bytes: counted(), ...sampled });
+    });
+    socket.on('error', (error: Error) => fail(new FtpError(`data connection: ${error.message}`, 'closed', undefined, { cause: error })));
+    socket.once('close', () => fail(new FtpError('data connection closed before the end of data', 'closed')));
     if (options.signal?.aborted) onAbort();
   });
 }

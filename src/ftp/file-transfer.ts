@@ -1,14 +1,14 @@
 // Whole-file transfers on top of FtpClient: download into FILE.part and rename only when complete
 // (and the size matches SIZE when the server gave one); resume a .part with REST; upload with
 // STOR, or resume with SIZE + APPE. A failed or interrupted download keeps its .part for --continue.
-import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { createReadStream, open as openCallback } from 'node:fs';
 import { rename, stat, unlink } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import type { Writable } from 'node:stream';
 import type { FtpClient, TransferResult } from './client.js';
 import { FtpError } from './errors.js';
+import { FileSink } from './file-sink.js';
 
-/** Large writes keep the socket drained: a 64 KiB default would pause it every few reads. */
-export const FILE_HIGH_WATER_MARK = 4 * 1024 * 1024;
 
 export type DownloadTarget = { kind: 'file'; path: string } | { kind: 'stream'; stream: Writable };
 
@@ -38,6 +38,8 @@ export interface FileTransferResult {
   path: string;
 }
 
+const openFd = promisify(openCallback);
+
 export function partPath(path: string): string {
   return `${path}.part`;
 }
@@ -48,13 +50,6 @@ async function sizeOf(path: string): Promise<number | undefined> {
   } catch {
     return undefined;
   }
-}
-
-function finish(stream: WriteStream): Promise<void> {
-  return new Promise((resolve, reject) => {
-    stream.once('error', reject);
-    stream.end(() => resolve());
-  });
 }
 
 export async function downloadFile(client: FtpClient, options: DownloadFileOptions): Promise<FileTransferResult> {
@@ -85,23 +80,20 @@ export async function downloadFile(client: FtpClient, options: DownloadFileOptio
     await rename(part, target.path);
     return { offset: existing, totalBytes: existing, remoteSize, path: target.path };
   }
-  let file: WriteStream;
+  let sink: FileSink;
   try {
-    file = createWriteStream(part, { flags: existing > 0 ? 'a' : 'w', highWaterMark: FILE_HIGH_WATER_MARK });
-    await new Promise<void>((resolve, reject) => {
-      file.once('open', () => resolve());
-      file.once('error', reject);
-    });
+    // A plain descriptor (not a FileHandle, which closes itself when collected): FileSink owns it.
+    const fd = await openFd(part, existing > 0 ? 'r+' : 'w');
+    sink = new FileSink(fd, existing);
   } catch (error) {
     throw new FtpError(`cannot write ${part}: ${(error as Error).message}`, 'local', undefined, { cause: error });
   }
-  file.on('error', () => undefined); // surfaced by the transfer as a sink error
   let transfer: TransferResult;
   try {
-    transfer = await client.download(options.remotePath, file, existing > 0 ? { offset: existing } : {});
-    await finish(file);
+    transfer = await client.download(options.remotePath, sink, existing > 0 ? { offset: existing } : {});
+    await sink.flush();
   } catch (error) {
-    file.destroy();
+    await sink.close();
     const kept = (await sizeOf(part)) ?? 0;
     // Nothing arrived and nothing was there before: don't leave an empty .part behind.
     if (existing === 0 && kept === 0) await unlink(part).catch(() => undefined);
@@ -110,6 +102,7 @@ export async function downloadFile(client: FtpClient, options: DownloadFileOptio
     }
     throw error;
   }
+  await sink.close();
   const totalBytes = existing + transfer.bytes;
   checkSize(totalBytes, remoteSize ?? (existing === 0 ? transfer.announcedSize : undefined), part);
   await rename(part, target.path);

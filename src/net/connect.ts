@@ -20,6 +20,8 @@ export interface ConnectOptions {
   localAddress?: string;
   bufferSizes?: BufferSizeRequest;
   signal?: AbortSignal;
+  /** Node's onread: reads go straight into caller-owned buffers (bulk receivers, no per-read allocation). */
+  onread?: net.OnReadOpts;
 }
 
 export interface MptcpConnection {
@@ -62,7 +64,7 @@ function connectOnce(address: ResolvedAddress, options: ConnectOptions, timeoutM
   try {
     if (options.localAddress) bindSocket(created.fd, options.localAddress, 0);
     if (options.bufferSizes) setBufferSizes(created.fd, options.bufferSizes);
-    socket = new net.Socket({ fd: created.fd, readable: true, writable: true });
+    socket = new net.Socket({ fd: created.fd, readable: true, writable: true, ...(options.onread ? { onread: options.onread } : {}) });
   } catch (error) {
     closeSocket(created.fd);
     throw toNetworkError(`connect to ${target}`, error);
