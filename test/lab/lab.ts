@@ -10,7 +10,7 @@ import { execIn, type ExecOptions, type ExecResult } from './exec.js';
 import { nextLabPrefix } from './names.js';
 import { cliEntry, packageRoot } from './paths.js';
 import { Middleboxes } from './middlebox.js';
-import { LabProcess, signal, waitGone, type SpawnOptions } from './process.js';
+import { isZombie, LabProcess, signal, waitGone, type SpawnOptions } from './process.js';
 import { killAndDeleteSync, namespacePids, sweepStaleNamespaces } from './sweep.js';
 import {
   planAddresses, planLinks, SERVER_LINK,
@@ -365,21 +365,26 @@ export class Lab {
         errors.push(error);
       }
     }
-    // Most recent first, one at a time: clients go before the servers they talk to, so a server's
-    // session processes end on their own and are reaped by their (still living) parents. Killed
-    // together, orphans become zombies of pid 1, which here reaps them only every second or so.
-    for (const p of [...this.processes].reverse()) {
-      await p.stop(1500).catch((e: unknown) => { errors.push(e); });
-    }
-    // Children of our programs (vsftpd sessions, forks) are not ours directly but live in our namespaces.
+    const initial = Object.values(this.namespaces).flatMap((name) => namespacePids(name!));
+    // Most recent first, one at a time, and every process's descendants before any process itself:
+    // a server's sessions are then reaped by their own (still living) parents. Orphans would
+    // become zombies of pid 1, which on this VM reaps them only every second or so.
+    const started = [...this.processes].reverse();
+    for (const p of started) await p.stopDescendants().catch((e: unknown) => { errors.push(e); });
+    for (const p of started) await p.stop(1500).catch((e: unknown) => { errors.push(e); });
+    // Whatever else runs in our namespaces (started by our programs, re-parented).
+    const swept: number[] = [];
     for (const name of Object.values(this.namespaces)) {
       const pids = namespacePids(name!);
+      swept.push(...pids);
       pids.forEach((pid) => signal(pid, 'SIGTERM'));
-      let left = await waitGone(pids, 1000);
+      const left = await waitGone(pids, 1000);
       left.forEach((pid) => signal(pid, 'SIGKILL'));
-      left = await waitGone(left, 2000);
-      if (left.length > 0) errors.push(new Error(`lab: pids ${left.join(',')} in ${name} survived SIGKILL`));
     }
+    // Gone means gone from /proc, zombies included (bounded: pid 1 reaps orphans on its own time).
+    const left = await waitGone([...new Set([...initial, ...swept])], 5000);
+    const survivors = left.filter((pid) => !isZombie(pid));
+    if (survivors.length > 0) errors.push(new Error(`lab: pids ${survivors.join(',')} survived SIGKILL`));
     for (const name of Object.values(this.namespaces)) {
       await execIn(undefined, ['ip', 'netns', 'delete', name!]);
     }

@@ -55,7 +55,7 @@ describe.skipIf(skip)('lab: middleboxes on one link', () => {
       const box = await lab().middlebox.stripOptions(mode);
       try {
         // Stripping mid-connection can stall the transfer (DESIGN section 4): bound it.
-        const { deltas } = await mptcpTo(lab(), port, ['--timeout', '3000', '--deadline', '4000']);
+        const { deltas } = await mptcpTo(lab(), port, ['--timeout', '3000', '--deadline', '2500']);
         check(deltas);
       } finally {
         await box.remove();

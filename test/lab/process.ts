@@ -92,28 +92,35 @@ export class LabProcess {
   }
 
   /**
-   * SIGTERM to the process and its descendants (a forking server's sessions, a shell's children:
-   * they hold our output pipes open, so they must go too), SIGKILL after graceMs to whatever is
-   * left; resolves once all of them are gone and the process is reaped. Idempotent.
+   * Stops the process's descendants (a forking server's sessions, a shell's children), deepest
+   * first, each while its parent still lives so that the parent reaps it: killed all at once,
+   * orphans become zombies of pid 1, which on this VM (process_api) reaps them only every second
+   * or so. SIGTERM, then SIGKILL after 100 ms (vsftpd's unprivileged session process ignores
+   * SIGTERM mid-transfer).
    */
-  async stop(graceMs = 2000): Promise<ExecResult> {
-    const children = descendants(this.pid);
-    // Deepest first, each while its parent still lives: the parent reaps it. Killed all at once,
-    // orphans become zombies of init, which here (a VM's process_api as pid 1) reaps them only
-    // every second or so.
-    // vsftpd's unprivileged session process ignores SIGTERM mid-transfer: SIGKILL after 100 ms.
-    for (const pid of [...children].reverse()) {
+  async stopDescendants(): Promise<void> {
+    for (const pid of descendants(this.pid).reverse()) {
       signal(pid, 'SIGTERM');
       if ((await waitGone([pid], 100)).length === 0) continue;
       signal(pid, 'SIGKILL');
-      await waitGone([pid], 200);
+      await waitGone([pid], 500);
     }
-    const tree = this.finished ? children : [this.pid, ...children];
-    if (!this.finished) signal(this.pid, 'SIGTERM');
+  }
+
+  /**
+   * Descendants first (stopDescendants: they hold our output pipes open too), then the process:
+   * SIGTERM, SIGKILL after graceMs; resolves once every pid is gone and the process is reaped.
+   * Idempotent.
+   */
+  async stop(graceMs = 2000): Promise<ExecResult> {
+    await this.stopDescendants();
+    const tree = this.finished ? descendants(this.pid) : [this.pid, ...descendants(this.pid)];
+    tree.forEach((pid) => signal(pid, 'SIGTERM'));
     let left = await waitGone(tree, graceMs);
     left.forEach((pid) => signal(pid, 'SIGKILL'));
     left = await waitGone(left, 2000);
-    if (left.length > 0) throw new Error(`lab: pids ${left.join(',')} survived SIGKILL (${this.argv[0]})`);
+    const survivors = left.filter((pid) => !isZombie(pid));
+    if (survivors.length > 0) throw new Error(`lab: pids ${survivors.join(',')} survived SIGKILL (${this.argv[0]})`);
     const timer = sleep(2000, 'timeout' as const, { ref: false });
     const result = await Promise.race([this.done, timer]);
     if (result === 'timeout') throw new Error(`lab: \`${this.argv.join(' ')}\` is gone but its output pipes stay open`);
@@ -142,6 +149,16 @@ export function signal(pid: number, name: NodeJS.Signals): void {
     process.kill(pid, name);
   } catch {
     // already gone
+  }
+}
+
+/** A zombie: dead, waiting for its parent (or pid 1) to reap it; it holds no sockets or files. */
+export function isZombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
+  } catch {
+    return false;
   }
 }
 
