@@ -116,4 +116,19 @@ describe.skipIf(skip)('lab: other shapes', () => {
       await lab.destroy();
     }
   });
+
+  it('endpoint flags and limits are configurable (no endpoints; backup endpoints; limits 1/0)', async () => {
+    const { createLab } = await import('./lab.js');
+    const none = await createLab({ topology: 'routed', links: 2, endpointFlags: false, limits: { subflows: 1, addAddrAccepted: 0 }, warmUp: false });
+    const backup = await createLab({ topology: 'routed', links: 2, ipv6: false, endpointFlags: ['subflow', 'backup'], warmUp: false });
+    try {
+      expect((await none.exec('client', ['ip', 'mptcp', 'endpoint', 'show'], { check: true })).stdout.trim()).toBe('');
+      const limits = await none.exec('server', ['ip', 'mptcp', 'limits', 'show'], { check: true });
+      expect(limits.stdout).toMatch(/add_addr_accepted 0 +subflows 1/);
+      const endpoints = await backup.exec('client', ['ip', 'mptcp', 'endpoint', 'show'], { check: true });
+      expect(endpoints.stdout.trim()).toMatch(/^10\.1\.2\.1 id \d+ subflow backup dev c2$/);
+    } finally {
+      await Promise.all([none.destroy(), backup.destroy()]);
+    }
+  });
 });
