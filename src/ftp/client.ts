@@ -154,8 +154,8 @@ export class FtpClient {
   }
 
   /** Sends one command and returns its first reply, telling the observer. */
-  async command(line: string): Promise<FtpReply> {
-    const reply = await this.ctx.request(line);
+  async command(line: string, timeoutMs?: number): Promise<FtpReply> {
+    const reply = await this.ctx.request(line, timeoutMs);
     this.observer.onCommand?.(maskCommand(line), reply);
     return reply;
   }
@@ -222,7 +222,10 @@ export class FtpClient {
   /** Samples the control connection, sends QUIT, closes. Returns the sample (taken before close). */
   async close(): Promise<{ report?: ConnectionReport; reportError?: string }> {
     const sampled = this.control.closed ? { reportError: 'control connection already closed' } : sampleBeforeClose(this.control);
-    await this.ctx.quit();
+    if (!this.ctx.error) {
+      // A polite QUIT, briefly: the server may already be gone, and the report is taken.
+      await this.command('QUIT', 2000).catch(() => undefined);
+    }
     this.ctx.close();
     return sampled;
   }

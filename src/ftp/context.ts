@@ -110,16 +110,6 @@ export class FtpContext {
     this.attach(secure);
   }
 
-  /** Sends QUIT and waits briefly for 221; never throws. */
-  async quit(timeoutMs = 2000): Promise<void> {
-    if (this.failure) return;
-    try {
-      await this.request('QUIT', timeoutMs);
-    } catch {
-      // The server may close first; nothing to report.
-    }
-  }
-
   /** Destroys the control connection (sample its report before calling this). */
   close(): void {
     this.fail(new FtpError('control connection closed', 'closed'));

@@ -7,97 +7,15 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliEntry } from '../../lab/paths.js';
+import { dataListener, startScriptedServer, type Script } from './scripted-server.js';
 
-type Script = (session: Session) => Promise<void>;
-
-class Session {
-  private buffered = '';
-  private waiting: ((line: string | undefined) => void) | undefined;
-  private ended = false;
-  constructor(readonly socket: net.Socket) {
-    socket.setEncoding('latin1');
-    socket.on('data', (text: string) => {
-      this.buffered += text;
-      this.flush();
-    });
-    socket.on('end', () => {
-      this.ended = true;
-      this.flush();
-    });
-    socket.on('error', () => undefined);
-  }
-  private flush() {
-    if (!this.waiting) return;
-    const lf = this.buffered.indexOf('\n');
-    if (lf >= 0) {
-      const line = this.buffered.slice(0, lf).replace(/\r$/, '');
-      this.buffered = this.buffered.slice(lf + 1);
-      const waiting = this.waiting;
-      this.waiting = undefined;
-      waiting(line);
-    } else if (this.ended) {
-      const waiting = this.waiting;
-      this.waiting = undefined;
-      waiting(undefined);
-    }
-  }
-  /** The next command line (undefined at EOF). */
-  read(): Promise<string | undefined> {
-    return new Promise((resolve) => {
-      this.waiting = resolve;
-      this.flush();
-    });
-  }
-  send(text: string) {
-    this.socket.write(text);
-  }
-  /** Answers the usual login and setup commands until `until` arrives; returns that line. */
-  async serveUntil(until: RegExp, replies: Record<string, string> = {}): Promise<string | undefined> {
-    for (;;) {
-      const line = await this.read();
-      if (line === undefined || until.test(line)) return line;
-      const verb = line.split(' ')[0]!.toUpperCase();
-      const reply = replies[verb] ?? DEFAULT_REPLIES[verb] ?? '502 Not implemented.\r\n';
-      this.send(reply);
-    }
-  }
-}
-
-const DEFAULT_REPLIES: Record<string, string> = {
-  USER: '331 Please specify the password.\r\n',
-  PASS: '230 Login successful.\r\n',
-  FEAT: '211-Features:\r\n EPSV\r\n SIZE\r\n211 End\r\n',
-  TYPE: '200 Switching to Binary mode.\r\n',
-  QUIT: '221 Goodbye.\r\n',
-};
-
-/** A passive data listener on loopback; resolves the accepted socket. */
-async function dataListener(): Promise<{ port: number; accepted: Promise<net.Socket>; close(): void }> {
-  const server = net.createServer();
-  let resolveAccepted!: (socket: net.Socket) => void;
-  const accepted = new Promise<net.Socket>((resolve) => (resolveAccepted = resolve));
-  server.on('connection', (socket) => {
-    socket.on('error', () => undefined);
-    resolveAccepted(socket);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { port: (server.address() as net.AddressInfo).port, accepted, close: () => server.close() };
-}
-
-let server: net.Server;
+let server: Awaited<ReturnType<typeof startScriptedServer>>;
 let port: number;
-let script: Script = async () => undefined;
 let workDir: string;
 
 beforeAll(async () => {
-  server = net.createServer((socket) => {
-    const session = new Session(socket);
-    script(session)
-      .catch(() => undefined)
-      .finally(() => setTimeout(() => socket.destroy(), 50));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  port = (server.address() as net.AddressInfo).port;
+  server = await startScriptedServer();
+  port = server.port;
   workDir = mkdtempSync(path.join(tmpdir(), 'ftp-misbehave-'));
 });
 
@@ -106,7 +24,7 @@ afterAll(() => {
 });
 
 async function get(scriptToRun: Script, args: string[], file = `f${Math.random().toString(16).slice(2)}`) {
-  script = scriptToRun;
+  server.setScript(scriptToRun);
   const defaults = [...(args.includes('--timeout') ? [] : ['--timeout', '3']), ...(args.includes('--idle-timeout') ? [] : ['--idle-timeout', '3'])];
   const result = await execa('node', [cliEntry, 'get', `ftp://127.0.0.1:${port}/remote.bin`, '-o', file, ...defaults, ...args], {
     cwd: workDir,
