@@ -9,5 +9,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     reporters: ['default', './test/support/summary-reporter.ts'],
+    // Removes namespaces left by dead runs first; fails the run if this one leaves any behind.
+    globalSetup: ['test/lab/global-setup.ts'],
   },
 });
