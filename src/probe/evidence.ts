@@ -26,7 +26,10 @@ export interface ConnectionSample {
 
 /** The far end's own view of one connection (from `SITE MPTCP` of mptcp-doctor serve). */
 export interface ServerConnectionView {
-  /** How the server's accepted socket was created: 'tcp' means no MP_CAPABLE reached it. */
+  /**
+   * How the server's accepted socket was created. 'tcp' does not prove that no MP_CAPABLE reached it:
+   * when the ACK loses the option the kernel also hands over a plain TCP socket (see mpCapableReceived).
+   */
   socket: SocketKind;
   state: ConnectionState;
   subflows: number;
