@@ -2,7 +2,7 @@
 // server): every connection on MPTCP and what each one did, active mode, explicit FTPS, resume
 // after the server dies, a path lost mid-transfer, and bare vsftpd (fallback, --require-mptcp).
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, test } from 'vitest';
@@ -193,6 +193,36 @@ describe.skipIf(skip)('get and put against vsftpd in the lab (two client paths)'
       await lab().linkUp(1);
       await lab().unshape(1).catch(() => undefined);
       await lab().unshape(2).catch(() => undefined);
+      await server.stop();
+    }
+  });
+
+  test('put --continue sends the rest with SIZE + APPE; get - writes the file to stdout, the report to stderr', async () => {
+    const text = Buffer.from('mptcp line\n'.repeat(200_000));
+    const server = await startVsftpd(lab(), { mptcp: true, files: { 'text.txt': text }, upload: true, port: 2108 });
+    try {
+      const whole = path.join(lab().tmpDir, `whole-${++counter}`);
+      const half = path.join(lab().tmpDir, `half-${counter}`);
+      mkdirSync(whole);
+      mkdirSync(half);
+      writeFileSync(path.join(whole, 'c.bin'), text);
+      writeFileSync(path.join(half, 'c.bin'), text.subarray(0, 1_000_000));
+      const dir = `ftp://${server.address}:${server.port}/upload/`;
+      const first = await cli(['put', path.join(half, 'c.bin'), dir]);
+      expect(first.exitCode, first.stderr).toBe(0);
+      const rest = await cli(['put', path.join(whole, 'c.bin'), dir, '--continue', '--json']);
+      expect(rest.exitCode, rest.stderr).toBe(0);
+      const json = JSON.parse(rest.stdout) as PutJson;
+      expect(json).toMatchObject({ offset: 1_000_000, bytes: text.length - 1_000_000, totalBytes: text.length });
+      // Buffer.equals: a deep toEqual over megabytes takes vitest seconds.
+      expect(readFileSync(path.join(server.uploadDir!, 'c.bin')).equals(text)).toBe(true);
+
+      const stdout = await cli(['get', server.url('text.txt'), '-']);
+      expect(stdout.exitCode, stdout.stderr).toBe(0);
+      expect(stdout.stdout === text.toString()).toBe(true);
+      expect(stdout.stderr).toMatch(/downloaded .* -> -/s);
+      expect(stdout.stderr).toMatch(/data connection \(epsv\): MPTCP/);
+    } finally {
       await server.stop();
     }
   });

@@ -57,8 +57,10 @@ export const getCommand = defineCommand<GetOptions>({
     checkCommonOptions(options);
     const url = parseFtpUrl(options.url);
     if (url.isDirectory || !url.path) throw new UsageError(`${url.display} names a directory: give a file path`);
-    if (options.file && options.output && options.file !== options.output) throw new UsageError('give the local file once: FILE or -o FILE');
-    const local = options.output ?? options.file ?? remoteBasename(url.path)!;
+    // yargs hands a positional "-" over as an empty string; an empty file name means nothing else.
+    const fileArg = options.file === '' ? '-' : options.file;
+    if (fileArg && options.output && fileArg !== options.output) throw new UsageError('give the local file once: FILE or -o FILE');
+    const local = options.output ?? fileArg ?? remoteBasename(url.path)!;
     const toStdout = local === '-';
     if (toStdout && options.json) throw new UsageError('--json prints the report on stdout: it cannot be combined with - (stdout) as the file');
     if (toStdout && options.continue) throw new UsageError('--continue needs a file, not stdout');

@@ -1,5 +1,6 @@
 // mptcp-doctor put FILE URL: one FTP/FTPS upload over MPTCP (STOR, or SIZE + APPE with
 // --continue), with a progress bar and an MPTCP report of every connection at the end.
+import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { FtpError, parseFtpUrl, uploadFile } from '../../ftp/index.js';
 import { renderTransfer, type TransferConnection } from '../../report/transfer.js';
@@ -50,6 +51,13 @@ export const putCommand = defineCommand<PutOptions>({
     const url = parseFtpUrl(options.url);
     const remotePath = url.isDirectory || !url.path ? `${url.path}${basename(options.file)}` : url.path;
     if (!basename(options.file) || options.file === '-') throw new UsageError('put needs a local file (stdin is not supported)');
+    let isFile = false;
+    try {
+      isFile = statSync(options.file).isFile();
+    } catch {
+      throw new UsageError(`${options.file}: no such file`);
+    }
+    if (!isFile) throw new UsageError(`${options.file} is not a regular file`);
 
     const log: ConnectionLog = { connections: [], notes: [] };
     const bar = progressBar(output, 'put');

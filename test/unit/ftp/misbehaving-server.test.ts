@@ -1,6 +1,6 @@
 // A scripted FTP server on loopback that misbehaves on purpose: each misdeed must end in the
 // documented one-line error and exit code, with no partial download renamed into place.
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -171,6 +171,53 @@ describe.skipIf(!available)('get against a misbehaving server', () => {
     expect(r.exitCode).toBe(4);
     expect(r.stderr).toMatch(/data connection idle for 1 s/);
     expect(existsSync(r.file)).toBe(false);
+  });
+
+  it('Ctrl-C during a download: exit 4, .part kept, nothing renamed', async () => {
+    server.setScript(async (s) => {
+      s.send('220 hi\r\n');
+      const data = await dataListener();
+      await s.serveUntil(/^RETR /, { SIZE: '213 100000000\r\n', EPSV: `229 Entering Extended Passive Mode (|||${data.port}|)\r\n` });
+      s.send('150 Opening.\r\n');
+      const socket = await data.accepted;
+      // A trickle, so the transfer is still running when the user presses Ctrl-C.
+      for (let i = 0; i < 100 && !socket.destroyed; i++) {
+        socket.write(Buffer.alloc(10_000, 3));
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      data.close();
+    });
+    const file = path.join(workDir, 'interrupted.bin');
+    const child = execa('node', [cliEntry, 'get', `ftp://127.0.0.1:${port}/remote.bin`, '-o', file], { cwd: workDir, reject: false, timeout: 20_000 });
+    const deadline = Date.now() + 10_000;
+    while (!(existsSync(`${file}.part`) && statSync(`${file}.part`).size > 0) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    child.kill('SIGINT');
+    const r = await child;
+    expect(r.exitCode).toBe(4);
+    expect(r.stderr).toMatch(/^mptcp-doctor: interrupted; kept .*interrupted\.bin\.part \(resume with --continue\)$/);
+    expect(existsSync(file)).toBe(false);
+    expect(statSync(`${file}.part`).size).toBeGreaterThan(0);
+  });
+
+  it('put refused by the server (553): exit 4, permission denied', async () => {
+    server.setScript(async (s) => {
+      s.send('220 hi\r\n');
+      const data = await dataListener();
+      await s.serveUntil(/^STOR /, { EPSV: `229 Entering Extended Passive Mode (|||${data.port}|)\r\n` });
+      s.send('553 Could not create file.\r\n');
+      await s.serveUntil(/^QUIT/);
+      data.close();
+    });
+    const local = path.join(workDir, 'up.bin');
+    writeFileSync(local, 'data');
+    const r = await execa('node', [cliEntry, 'put', local, `ftp://127.0.0.1:${port}/dir/`, '--timeout', '3'], { cwd: workDir, reject: false, timeout: 20_000 });
+    expect(r.exitCode).toBe(4);
+    expect(r.stderr).toBe('mptcp-doctor: permission denied: 553 Could not create file.');
+    const missing = await execa('node', [cliEntry, 'put', path.join(workDir, 'nope'), `ftp://127.0.0.1:${port}/dir/`], { cwd: workDir, reject: false });
+    expect(missing.exitCode).toBe(2);
+    expect(missing.stderr).toMatch(/nope: no such file/);
   });
 
   it('usage errors: exit 2', async () => {
