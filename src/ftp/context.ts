@@ -208,6 +208,8 @@ function describeTlsError(error: Error & { code?: string }): string {
     UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'unknown certificate issuer (use --ca FILE, or --insecure)',
     CERT_HAS_EXPIRED: 'certificate has expired',
     ERR_TLS_CERT_ALTNAME_INVALID: 'certificate does not match the host name',
+    // Plain FTP where TLS was expected: ftps:// (implicit) against an explicit-FTPS or plain port.
+    ERR_SSL_WRONG_VERSION_NUMBER: 'the server did not answer in TLS (ftps:// is implicit FTPS, usually port 990; use ftpes:// or --tls for AUTH TLS)',
   };
   return (error.code && hints[error.code]) ?? error.message.split('\n')[0]!;
 }

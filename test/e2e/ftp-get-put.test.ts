@@ -28,7 +28,7 @@ function connection(json: GetJson | PutJson, role: 'control' | 'data') {
 }
 
 describe.skipIf(skip)('get and put against vsftpd in the lab (two client paths)', () => {
-  const lab = useLab({ topology: 'routed', links: 2, ipv6: false });
+  const lab = useLab({ topology: 'routed', links: 2 });
   let counter = 0;
   const local = (name: string) => path.join(lab().tmpDir, `${name}-${++counter}`);
 
@@ -125,6 +125,39 @@ describe.skipIf(skip)('get and put against vsftpd in the lab (two client paths)'
       const active = await getJson(`ftpes://${server.address}:${server.port}/t.bin`, local('t.bin'), ['--ca', server.certificate!, '--active']);
       expect(active.tls).toBe(true);
       expect(connection(active, 'data').state).toBe('mptcp');
+    } finally {
+      await server.stop();
+    }
+    // Implicit FTPS (ftps://): TLS from the first byte.
+    const implicit = await startVsftpd(lab(), { mptcp: true, files: { 'i.bin': 1 << 20 }, tls: { require: true }, port: 2990, config: { implicit_ssl: 'YES' } });
+    try {
+      const file = local('i.bin');
+      const json = await getJson(`ftps://${implicit.address}:${implicit.port}/i.bin`, file, ['--ca', implicit.certificate!]);
+      expect(json.tls).toBe(true);
+      expect(sha256(file)).toBe(implicit.files['i.bin']!.sha256);
+      expect(connection(json, 'control').state).toBe('mptcp');
+      const wrong = await cli(['get', `ftps://${implicit.address}:2103/i.bin`, '-o', local('i.bin'), '--timeout', '5']);
+      expect(wrong.exitCode).toBe(4);
+    } finally {
+      await implicit.stop();
+    }
+  });
+
+  test('IPv6: EPSV data connection on MPTCP, PASV skipped', async () => {
+    const address = lab().addresses.server.v6!;
+    const server = await startVsftpd(lab(), { mptcp: true, files: { 's6.bin': 2 << 20 }, address, port: 2109 });
+    try {
+      const file = local('s6.bin');
+      const json = await getJson(server.url('s6.bin'), file, ['--verbose']);
+      expect(sha256(file)).toBe(server.files['s6.bin']!.sha256);
+      expect(json.mode).toBe('epsv');
+      expect(connection(json, 'control')).toMatchObject({ state: 'mptcp', remote: { family: 6, address } });
+      expect(connection(json, 'data')).toMatchObject({ socket: 'mptcp', state: 'mptcp' });
+      const active = await getJson(server.url('s6.bin'), local('s6.bin'), ['--active']);
+      expect(active.mode).toBe('eprt');
+      const pasv = await cli(['get', server.url('s6.bin'), '-o', local('s6.bin'), '--mode', 'pasv']);
+      expect(pasv.exitCode).toBe(4);
+      expect(pasv.stderr).toMatch(/no data connection mode available \(pasv\)/);
     } finally {
       await server.stop();
     }
