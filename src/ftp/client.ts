@@ -96,6 +96,8 @@ export class FtpClient {
   private modes: DataMode[];
   private protectedData = false;
   private readonly observer: FtpObserver;
+  /** Cleanup registered by connect(). */
+  private onClose: (() => void) | undefined;
 
   private constructor(private readonly options: FtpClientOptions, ctx: FtpContext, greeting: FtpReply) {
     this.ctx = ctx;
@@ -139,7 +141,9 @@ export class FtpClient {
         if (reply.code !== 234) throw new FtpError(`server does not offer explicit FTPS: AUTH TLS answered ${summarizeReply(reply)}`, 'tls', reply);
         await ctx.upgradeTls(tlsOptions(options));
       }
-      options.signal?.removeEventListener('abort', abort);
+      // The listener stays for the client's life: Ctrl-C during login or a command ends the wait
+      // at once (the context rejects it) instead of after the reply timeout.
+      client.onClose = () => options.signal?.removeEventListener('abort', abort);
       return client;
     } catch (error) {
       options.signal?.removeEventListener('abort', abort);
@@ -227,6 +231,7 @@ export class FtpClient {
       await this.command('QUIT', 2000).catch(() => undefined);
     }
     this.ctx.close();
+    this.onClose?.();
     return sampled;
   }
 

@@ -96,6 +96,19 @@ describe.skipIf(!available)('get against a misbehaving server', () => {
     expect(existsSync(r.part)).toBe(false);
   });
 
+  it('malformed EPSV reply: exit 4, nothing left behind', async () => {
+    const r = await get(async (s) => {
+      s.send('220 hi\r\n');
+      await s.serveUntil(/^EPSV/, { SIZE: '213 10\r\n' });
+      s.send('229 Entering Extended Passive Mode (|||0|)\r\n');
+      await s.serveUntil(/^QUIT/);
+    }, []);
+    expect(r.exitCode).toBe(4);
+    expect(r.stderr).toBe('mptcp-doctor: malformed EPSV reply: "Entering Extended Passive Mode (|||0|)"');
+    expect(existsSync(r.file)).toBe(false);
+    expect(existsSync(r.part)).toBe(false);
+  });
+
   it('150 then close: exit 4, nothing renamed', async () => {
     const r = await get(async (s) => {
       s.send('220 hi\r\n');
