@@ -75,16 +75,34 @@ export interface ConnectionLog {
   notes: string[];
 }
 
+/**
+ * Keeps the password out of server text we print: a server may echo it back ("530 bad password
+ * hunter2"). PASS itself is masked by the client; this covers replies, notes and error messages.
+ */
+export class Scrubber {
+  secret: string | undefined;
+
+  scrub(text: string): string {
+    return this.secret && this.secret.length >= 3 ? text.split(this.secret).join('****') : text;
+  }
+
+  /** The same error with its message scrubbed (FtpError keeps its kind and reply code). */
+  error(error: unknown): unknown {
+    if (!(error instanceof FtpError) || this.scrub(error.message) === error.message) return error;
+    return new FtpError(this.scrub(error.message), error.kind, undefined, { cause: error });
+  }
+}
+
 /** Observer for get/put: --verbose logging, notes, data reports, progress. */
-export function commandObserver(output: Output, verbose: boolean, log: ConnectionLog, progress: (bytes: number) => void): FtpObserver {
+export function commandObserver(output: Output, verbose: boolean, log: ConnectionLog, progress: (bytes: number) => void, scrubber = new Scrubber()): FtpObserver {
   let dataMode: string | undefined;
   return {
     onCommand(command, reply) {
-      if (verbose) output.log(`> ${command}\n< ${summarizeReply(reply)}`);
+      if (verbose) output.log(scrubber.scrub(`> ${command}\n< ${summarizeReply(reply)}`));
     },
     onNote(message) {
-      log.notes.push(message);
-      if (verbose) output.log(`note: ${message}`);
+      log.notes.push(scrubber.scrub(message));
+      if (verbose) output.log(`note: ${scrubber.scrub(message)}`);
     },
     onConnection(role, mode, connection) {
       if (role === 'data') dataMode = mode;
@@ -109,8 +127,9 @@ export interface OpenedClient {
   security: 'none' | 'explicit' | 'implicit';
 }
 
-export async function openClient(url: FtpUrl, options: GlobalOptions & FtpCommonOptions, observer: FtpObserver, signal: AbortSignal): Promise<OpenedClient> {
+export async function openClient(url: FtpUrl, options: GlobalOptions & FtpCommonOptions, observer: FtpObserver, signal: AbortSignal, scrubber?: Scrubber): Promise<OpenedClient> {
   const credentials = resolveCredentials({ host: url.host, urlUser: url.user, urlPassword: url.password, option: options.user });
+  if (scrubber && credentials.source !== 'anonymous') scrubber.secret = credentials.password;
   let ca: Buffer | undefined;
   if (options.ca) {
     try {

@@ -8,7 +8,7 @@ import { UsageError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { writeJson } from '../output.js';
 import {
-  allMptcp, checkCommonOptions, commandObserver, ftpOptions, interruptSignal, mptcpNotes, openClient, progressBar,
+  Scrubber, allMptcp, checkCommonOptions, commandObserver, ftpOptions, interruptSignal, mptcpNotes, openClient, progressBar,
   type ConnectionLog, type FtpCommonOptions,
 } from './ftp-common.js';
 
@@ -69,12 +69,13 @@ export const getCommand = defineCommand<GetOptions>({
     const log: ConnectionLog = { connections: [], notes: [] };
     const bar = progressBar(output, 'get');
     let offset = 0;
-    const observer = commandObserver(output, options.verbose, log, (bytes) => bar.update(offset + bytes));
+    const scrubber = new Scrubber();
+    const observer = commandObserver(output, options.verbose, log, (bytes) => bar.update(offset + bytes), scrubber);
     const interrupt = interruptSignal();
     const target: DownloadTarget = toStdout ? { kind: 'stream', stream: process.stdout } : { kind: 'file', path: local };
     let opened: Awaited<ReturnType<typeof openClient>> | undefined;
     try {
-      opened = await openClient(url, options, observer, interrupt.signal);
+      opened = await openClient(url, options, observer, interrupt.signal, scrubber);
       const result = await downloadFile(opened.client, {
         remotePath: url.path,
         target,
@@ -137,7 +138,7 @@ export const getCommand = defineCommand<GetOptions>({
       if (interrupt.signal.aborted) {
         throw new FtpError(toStdout ? 'interrupted' : `interrupted; kept ${partPath(local)} (resume with --continue)`, 'aborted');
       }
-      throw error;
+      throw scrubber.error(error);
     } finally {
       interrupt.dispose();
     }

@@ -9,7 +9,7 @@ import { UsageError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { writeJson } from '../output.js';
 import {
-  allMptcp, checkCommonOptions, commandObserver, ftpOptions, interruptSignal, mptcpNotes, openClient, progressBar,
+  Scrubber, allMptcp, checkCommonOptions, commandObserver, ftpOptions, interruptSignal, mptcpNotes, openClient, progressBar,
   type ConnectionLog, type FtpCommonOptions,
 } from './ftp-common.js';
 
@@ -62,11 +62,12 @@ export const putCommand = defineCommand<PutOptions>({
     const log: ConnectionLog = { connections: [], notes: [] };
     const bar = progressBar(output, 'put');
     let offset = 0;
-    const observer = commandObserver(output, options.verbose, log, (bytes) => bar.update(offset + bytes));
+    const scrubber = new Scrubber();
+    const observer = commandObserver(output, options.verbose, log, (bytes) => bar.update(offset + bytes), scrubber);
     const interrupt = interruptSignal();
     let opened: Awaited<ReturnType<typeof openClient>> | undefined;
     try {
-      opened = await openClient(url, options, observer, interrupt.signal);
+      opened = await openClient(url, options, observer, interrupt.signal, scrubber);
       const result = await uploadFile(opened.client, {
         localPath: options.file,
         remotePath,
@@ -113,7 +114,7 @@ export const putCommand = defineCommand<PutOptions>({
       bar.stop();
       if (opened && !opened.client.control.closed) opened.client.ctx.close();
       if (interrupt.signal.aborted) throw new FtpError('interrupted (resume with --continue)', 'aborted');
-      throw error;
+      throw scrubber.error(error);
     } finally {
       interrupt.dispose();
     }

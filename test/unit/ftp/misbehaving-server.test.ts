@@ -72,11 +72,12 @@ describe.skipIf(!available)('get against a misbehaving server', () => {
     const r2 = await get(async (s) => {
       s.send('220 hi\r\n');
       await s.serveUntil(/^PASS /);
-      s.send('530 Login incorrect.\r\n');
+      // A server that echoes the password back must not get it printed.
+      s.send('530 Login incorrect for bob/hunter2.\r\n');
       await s.read();
     }, ['-v', '--user', 'bob:hunter2']);
     expect(r2.exitCode).toBe(4);
-    expect(r2.stderr).toMatch(/login failed: 530 Login incorrect\./);
+    expect(r2.stderr).toMatch(/login failed: 530 Login incorrect for bob\/\*\*\*\*\./);
     expect(r2.stderr).toMatch(/> PASS \*\*\*\*/);
     expect(r2.stderr + r2.stdout).not.toContain('hunter2');
   });
