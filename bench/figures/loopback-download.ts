@@ -6,7 +6,8 @@ import { startVsftpd } from '../../test/lab/index.js';
 import { alternate, commonRounds, type Contender } from '../lib/alternate.js';
 import { checkSize, parseJson, removeOutput, type BenchContext, type BenchGroup } from '../lib/context.js';
 import { figure, figureOf, mbPerSecond, MIB } from '../lib/figure.js';
-import { pairedRatios } from '../lib/stats.js';
+import { median, pairedRatios } from '../lib/stats.js';
+import { stalled } from '../lib/stalls.js';
 import type { TimedRun } from '../lib/timed.js';
 
 const TMPFS_MAGIC = 0x01021994;
@@ -73,6 +74,13 @@ export const loopbackDownload: BenchGroup = {
       verify: verifySize,
     });
     let notMptcp = 0;
+    // get --tcp: the same program on plain TCP, which separates our client's own cost from MPTCP's.
+    const getTcp: Contender = {
+      name: 'get --tcp',
+      argv: () => lab.cliArgv(['get', url, out, '--json', '--tcp']),
+      before: () => removeOutput(out),
+      verify: verifySize,
+    };
     const get: Contender = {
       name: 'get',
       argv: () => lab.cliArgv(['get', url, out, '--json']),
@@ -86,9 +94,10 @@ export const loopbackDownload: BenchGroup = {
       },
     };
     try {
-      const results = await alternate(lab, 'server', [curl(false), curl(true), get], config.runs, { timeoutMs: 300_000, log: ctx.log });
+      const results = await alternate(lab, 'server', [curl(false), curl(true), get, getTcp], config.runs, { timeoutMs: 300_000, log: ctx.log, stalls: 'server' });
       removeOutput(out);
       if (notMptcp > 0) notes.push(`get reported a connection that was not MPTCP in ${notMptcp} run(s)`);
+      notes.push(...stallNotes(results, ['get', 'mptcpize-curl', 'curl', 'get --tcp'], bytes));
       const wall = (name: string, rounds?: number[]) =>
         (rounds ?? results[name]!.runs.map((_, i) => i)).map((i) => results[name]!.runs[i]?.wallMs ?? Number.NaN);
       const both = commonRounds(results, ['get', 'curl']);
@@ -98,6 +107,9 @@ export const loopbackDownload: BenchGroup = {
         figure('loopback-download.curl', 'plain-TCP curl (wall time)', 'MB/s', wall('curl').map((ms) => mbPerSecond(bytes, ms))),
         figure('loopback-download.mptcpize-curl', 'mptcpize run curl (wall time)', 'MB/s', wall('mptcpize-curl').map((ms) => mbPerSecond(bytes, ms))),
         figureOf('loopback-download.vs-curl', 'get / plain-TCP curl (wall time)', 'x', pairedRatios(wall('curl', both), wall('get', both)), { op: '>=', value: 1.0 }),
+        figure('loopback-download.get-tcp', 'get --tcp, same program on plain TCP (wall time)', 'MB/s', wall('get --tcp').map((ms) => mbPerSecond(bytes, ms))),
+        figureOf('loopback-download.get-tcp-vs-curl', 'get --tcp / plain-TCP curl (wall time): our client without MPTCP', 'x',
+          pairedRatios(wall('curl', commonRounds(results, ['get --tcp', 'curl'])), wall('get --tcp', commonRounds(results, ['get --tcp', 'curl'])))),
         figureOf('loopback-download.vs-mptcpize-curl', 'get / mptcpize run curl (wall time)', 'x', pairedRatios(wall('mptcpize-curl', bothM), wall('get', bothM)), { op: '>=', value: 5 }),
         ...transferFigures('loopback-download', 'get', results, bytes, 'curl'),
         figure('memory.get', `peak RSS of get (${bytes / MIB} MiB download)`, 'MiB',
@@ -108,7 +120,8 @@ export const loopbackDownload: BenchGroup = {
       return {
         method: `One namespace (the server namespace of a \`direct\` lab, so the host's MPTCP settings play no part): vsftpd under ` +
           `\`mptcpize run\` on 127.0.0.1 serves a ${bytes / MIB} MiB random file from tmpfs; plain-TCP curl, \`mptcpize run curl\` and ` +
-          `\`mptcp-doctor get --json\` download it to the same tmpfs file (deleted before each run), ${config.runs} rounds, order ` +
+          `\`mptcp-doctor get --json\` (and \`get --tcp\`, to tell our client's cost from MPTCP's) download it to the same tmpfs file ` +
+          `(deleted before each run), ${config.runs} rounds, order ` +
           `flipped every round. Wall time of the whole command (process start to exit, node start-up included for get); ` +
           `"transfer phase" excludes start-up, connection and login. Ratios are per round, faster is larger. Every run's size is checked.`,
         figures,
@@ -122,6 +135,25 @@ export const loopbackDownload: BenchGroup = {
   },
 };
 
+/**
+ * Per contender: how many runs the kernel stalled (MPTCP-level retransmissions or window probes in
+ * the namespace during the run), and the median throughput of stalled and unstalled runs.
+ */
+export function stallNotes(results: Awaited<ReturnType<typeof alternate>>, names: readonly string[], bytes: number): string[] {
+  const notes: string[] = [];
+  for (const name of names) {
+    const runs = (results[name]?.runs ?? []).filter((r): r is TimedRun => r !== undefined && r.stalls !== undefined);
+    if (runs.length === 0) continue;
+    const hit = runs.filter((r) => stalled(r.stalls));
+    const rate = (list: TimedRun[]) => (list.length > 0 ? `${median(list.map((r) => mbPerSecond(bytes, r.wallMs))).toFixed(0)} MB/s` : 'none');
+    const sum = (key: string) => runs.reduce((n, r) => n + (r.stalls?.[key] ?? 0), 0);
+    notes.push(`${name}: kernel stalls in ${hit.length} of ${runs.length} runs (MPTCPRetrans ${sum('MPTCPRetrans')}, WinProbe ${sum('WinProbe')}, ` +
+      `TCPToZeroWindowAdv ${sum('TCPToZeroWindowAdv')} in all); median wall throughput of stalled runs ${rate(hit)}, ` +
+      `of the others ${rate(runs.filter((r) => !stalled(r.stalls)))}`);
+  }
+  return notes;
+}
+
 /** What results.json keeps of a run. */
 export function rawRun(run: TimedRun | undefined): Record<string, unknown> | null {
   if (!run) return null;
@@ -129,6 +161,7 @@ export function rawRun(run: TimedRun | undefined): Record<string, unknown> | nul
   return {
     wallMs: Math.round(run.wallMs * 10) / 10,
     ...(run.peakRssBytes !== undefined ? { peakRssBytes: run.peakRssBytes } : {}),
+    ...(run.stalls ? { stalls: run.stalls } : {}),
     ...(json && typeof json.durationMs === 'number'
       ? { selfMs: json.durationMs, allMptcp: json.allMptcp, mode: json.mode, connections: json.connections?.map((c) => `${c.role}:${c.report?.state ?? '?'}/${c.report?.subflows?.total ?? '?'}`) }
       : run.argv.includes('curl') ? { curlTimes: run.stdout.trim() } : {}),

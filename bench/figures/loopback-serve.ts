@@ -7,7 +7,7 @@ import { checkSize, parseJson, removeOutput, type BenchContext, type BenchGroup 
 import { figure, figureOf, mbPerSecond, MIB } from '../lib/figure.js';
 import { startServe } from '../lib/serve.js';
 import { pairedRatios } from '../lib/stats.js';
-import { CURL_TIMES, rawRun, transferFigures, type TransferJson } from './loopback-download.js';
+import { CURL_TIMES, rawRun, stallNotes, transferFigures, type TransferJson } from './loopback-download.js';
 
 export const loopbackServe: BenchGroup = {
   id: 'loopback-serve',
@@ -38,9 +38,10 @@ export const loopbackServe: BenchGroup = {
       },
     };
     try {
-      const results = await alternate(lab, 'server', [curl, get], config.runs, { timeoutMs: 300_000, log: ctx.log });
+      const results = await alternate(lab, 'server', [curl, get], config.runs, { timeoutMs: 300_000, log: ctx.log, stalls: 'server' });
       removeOutput(out);
       if (notMptcp > 0) notes.push(`get reported a connection that was not MPTCP in ${notMptcp} run(s)`);
+      notes.push(...stallNotes(results, ['get', 'curl'], bytes));
       const both = commonRounds(results, ['get', 'curl']);
       const wall = (name: string, rounds: number[]) => rounds.map((i) => results[name]!.runs[i]!.wallMs);
       const all = (name: string) => results[name]!.runs.map((r) => (r ? mbPerSecond(bytes, r.wallMs) : Number.NaN));

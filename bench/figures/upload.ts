@@ -7,7 +7,7 @@ import { checkSize, parseJson, removeOutput, type BenchContext, type BenchGroup 
 import { figure, figureOf, mbPerSecond, MIB } from '../lib/figure.js';
 import { writeRandomFile } from '../lib/files.js';
 import { pairedRatios } from '../lib/stats.js';
-import { CURL_TIMES, rawRun, type TransferJson } from './loopback-download.js';
+import { CURL_TIMES, rawRun, stallNotes, type TransferJson } from './loopback-download.js';
 
 export const upload: BenchGroup = {
   id: 'upload',
@@ -45,8 +45,9 @@ export const upload: BenchGroup = {
       contender('put', (r) => lab.cliArgv(['put', source, url('put', r), '--json']), true, true),
     ];
     try {
-      const results = await alternate(lab, 'server', contenders, config.runs, { timeoutMs: 300_000, log: ctx.log });
+      const results = await alternate(lab, 'server', contenders, config.runs, { timeoutMs: 300_000, log: ctx.log, stalls: 'server' });
       if (notMptcp > 0) notes.push(`put reported a connection that was not MPTCP in ${notMptcp} run(s)`);
+      notes.push(...stallNotes(results, ['put', 'mptcpize-curl', 'curl'], bytes));
       const wall = (name: string, rounds: number[]) => rounds.map((i) => results[name]!.runs[i]!.wallMs);
       const all = (name: string) => results[name]!.runs.map((r) => (r ? mbPerSecond(bytes, r.wallMs) : Number.NaN));
       const both = commonRounds(results, ['put', 'curl']);

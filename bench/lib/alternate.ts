@@ -1,6 +1,7 @@
 // Commands compared by running them alternately, round after round, in the same namespace: the
 // order flips every round (A B C, C B A, ...) so neither always runs on a machine warmed by the other.
 import type { Lab, NamespaceRef } from '../../test/lab/index.js';
+import { readStallCounters, stallDelta } from './stalls.js';
 import { failureText, timedRun, type TimedRun } from './timed.js';
 
 export interface Contender {
@@ -29,14 +30,21 @@ export async function alternate(
   ns: NamespaceRef,
   contenders: readonly Contender[],
   rounds: number,
-  options: { timeoutMs: number; log?: (line: string) => void },
+  options: {
+    timeoutMs: number;
+    log?: (line: string) => void;
+    /** read the stall counters of this namespace around every run (kept in run.stalls) */
+    stalls?: NamespaceRef;
+  },
 ): Promise<Record<string, ContenderRuns>> {
   const results: Record<string, ContenderRuns> = Object.fromEntries(contenders.map((c) => [c.name, { runs: [], failures: [] }]));
   for (let round = 0; round < rounds; round++) {
     const order = round % 2 === 0 ? contenders : [...contenders].reverse();
     for (const contender of order) {
       await contender.before?.(round);
+      const before = options.stalls ? await readStallCounters(lab, options.stalls) : undefined;
       const run = await timedRun(lab, ns, contender.argv(round), { timeoutMs: options.timeoutMs, rss: contender.rss });
+      if (before) run.stalls = stallDelta(before, await readStallCounters(lab, options.stalls!));
       const exitOk = contender.acceptExit ? run.exitCode !== undefined && contender.acceptExit.includes(run.exitCode) : run.ok;
       let problem = exitOk ? undefined : failureText(run);
       if (!problem && contender.verify) problem = await contender.verify(run, round);
@@ -44,7 +52,7 @@ export async function alternate(
       const slot = results[contender.name]!;
       slot.runs[round] = problem ? undefined : run;
       if (problem) slot.failures.push(`${contender.name} round ${round + 1}: ${problem}`);
-      options.log?.(`  ${contender.name.padEnd(14)} round ${round + 1}: ${problem ? `FAILED ${problem}` : `${run.wallMs.toFixed(0)} ms`}`);
+      options.log?.(`  ${contender.name.padEnd(14)} round ${round + 1}: ${problem ? `FAILED ${problem}` : `${run.wallMs.toFixed(0)} ms`}${run.stalls ? ` ${JSON.stringify(run.stalls)}` : ''}`);
     }
   }
   return results;

@@ -15,6 +15,8 @@ export interface TimedRun {
   peakRssBytes?: number;
   stdout: string;
   stderr: string;
+  /** kernel stall counter deltas during the run (lib/stalls.ts), when asked for */
+  stalls?: Record<string, number>;
 }
 
 let sequence = 0;
@@ -52,6 +54,8 @@ export async function timedRun(
 
 /** The last lines of a failed run, for the report. */
 export function failureText(run: TimedRun): string {
-  const tail = (run.stderr || run.stdout).trim().split('\n').slice(-3).join(' | ');
+  // A crash prints the error first and the stack after it: keep the first lines, not the stack's end.
+  const lines = (run.stderr || run.stdout).trim().split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('at '));
+  const tail = lines.slice(0, 3).join(' | ');
   return `\`${run.argv.slice(0, 3).join(' ')} ...\` exit ${run.exitCode ?? 'none'}${tail ? `: ${tail}` : ''}`;
 }

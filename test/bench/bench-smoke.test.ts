@@ -19,7 +19,7 @@ interface Results {
 
 const EXPECTED_FIGURES = [
   'loopback-download.get', 'loopback-download.curl', 'loopback-download.mptcpize-curl',
-  'loopback-download.vs-curl', 'loopback-download.vs-mptcpize-curl', 'memory.get',
+  'loopback-download.vs-curl', 'loopback-download.vs-mptcpize-curl', 'loopback-download.get-tcp', 'memory.get',
   'loopback-serve.get', 'loopback-serve.curl', 'loopback-serve.vs-curl',
   'upload.put', 'upload.curl', 'upload.mptcpize-curl', 'upload.vs-curl', 'memory.put',
   'aggregation.mptcp', 'aggregation.tcp', 'aggregation.of-sum', 'aggregation.vs-tcp',
