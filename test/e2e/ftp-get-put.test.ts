@@ -14,7 +14,12 @@ import { missingRequirement } from '../support/gate.js';
 
 const skip =
   missingRequirement('get/put in the lab', 'root', 'netns', 'tool:vsftpd', 'tool:mptcpize', 'tool:openssl', 'tool:ss') ??
-  (existsSync(cliEntry) ? undefined : 'get/put in the lab: skipped, run npm run build first');
+  (existsSync(cliEntry) ? undefined : builtOrFail());
+
+function builtOrFail(): string {
+  if (process.env.CI === 'true' || process.env.CI === '1') throw new Error(`${cliEntry} missing: run npm run build`);
+  return 'get/put in the lab: skipped, run npm run build first';
+}
 
 function sha256(file: string): string {
   return createHash('sha256').update(readFileSync(file)).digest('hex');
