@@ -18,6 +18,8 @@ export interface FileSinkOptions {
 export class FileSink {
   /** Bytes written or being written through this sink. */
   bytes = 0;
+  /** Times reading paused because the whole ring was still being written (a slow disk). */
+  pauses = 0;
   private position: number;
   private readonly pool: Buffer[];
   private readonly busy: boolean[];
@@ -105,6 +107,7 @@ export class FileSink {
     // while it is still being written; done() resumes when it is free.
     if (this.busy[(this.given + 1) % this.pool.length]) {
       this.paused = true;
+      this.pauses += 1;
       return false;
     }
     return true;
