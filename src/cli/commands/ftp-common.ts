@@ -214,6 +214,9 @@ export function mptcpNotes(connections: TransferConnection[]): string[] {
     const name = c.role === 'control' ? 'control connection' : `data connection (${c.mode ?? '?'})`;
     if (c.report?.state === 'fallback') notes.push(`${name} fell back to TCP: the server (or a middlebox) did not keep MPTCP`);
     if (c.report?.state === 'tcp') notes.push(`${name} was plain TCP${c.report.socketReasonText ? `: ${c.report.socketReasonText}` : ''}`);
+    if (c.report?.state === 'mptcp' && c.report.subflows.total === 1 && (c.mode === 'eprt' || c.mode === 'port')) {
+      notes.push(`${name} has one subflow: the server opened it, so extra subflows come only from the server's endpoints`);
+    }
   }
   return notes;
 }
