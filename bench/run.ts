@@ -2,7 +2,7 @@
 // Measures mptcp-doctor against curl, the kernel and its own goals (issue 8) in network namespaces
 // (root), and writes RESULTS.md and results.json. --smoke: tiny sizes, output to a temp dir unless
 // --out is given (npm test runs it so the benchmarks cannot rot).
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -75,6 +75,7 @@ try {
 machine.loadAtEnd = os.loadavg()[0];
 const results = { schema: 'mptcp-doctor/bench/v1' as const, machine, config, groups, errors, durationMs: Math.round(performance.now() - started) };
 writeFileSync(path.join(outDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
-writeFileSync(path.join(outDir, 'RESULTS.md'), renderResults(results));
+const analysisFile = path.join(here, 'analysis.md');
+writeFileSync(path.join(outDir, 'RESULTS.md'), renderResults(results, existsSync(analysisFile) ? readFileSync(analysisFile, 'utf8') : undefined));
 log(`bench: wrote ${path.join(outDir, 'RESULTS.md')} and results.json`);
 process.exitCode = errors.length > 0 ? 1 : 0;

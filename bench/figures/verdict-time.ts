@@ -13,11 +13,13 @@ export const verdictTime: BenchGroup = {
     const { lab, config } = ctx;
     const node: Contender = { name: 'node -e 0', argv: () => [process.execPath, '-e', '0'] };
     // check exits 1 when a check fails (a fresh namespace has no endpoints): still a verdict.
+    // The CLI's own start-up: node, yargs and the default command's modules, no work.
+    const version: Contender = { name: '--version', argv: () => lab.cliArgv(['--version']) };
     const check: Contender = { name: 'check', argv: () => lab.cliArgv(['check', '--json']), acceptExit: [0, 1] };
     const serve = await startServe(lab, 2122);
     const probe: Contender = { name: 'probe', argv: () => lab.cliArgv(['probe', serve.url(), '--size', '1M', '--json']) };
     try {
-      const checks = await alternate(lab, 'server', [node, check], config.verdictRuns, { timeoutMs: 60_000, log: ctx.log });
+      const checks = await alternate(lab, 'server', [node, version, check], config.verdictRuns, { timeoutMs: 60_000, log: ctx.log });
       const probes = await alternate(lab, 'server', [node, probe], config.verdictRuns, { timeoutMs: 60_000, log: ctx.log });
       const ratio = (results: typeof checks, name: string) => {
         const rounds = commonRounds(results, [name, 'node -e 0']);
@@ -30,6 +32,7 @@ export const verdictTime: BenchGroup = {
           `then active). Wall time of the whole command; ratio per round to node's own start-up.`,
         figures: [
           figure('verdict-time.node', 'node -e 0', 'ms', [...ms(checks, 'node -e 0'), ...ms(probes, 'node -e 0')]),
+          figure('verdict-time.version', 'mptcp-doctor --version (start-up: node + our modules)', 'ms', ms(checks, '--version')),
           figure('verdict-time.check', 'check', 'ms', ms(checks, 'check')),
           figureOf('verdict-time.check-ratio', 'check / node -e 0', 'x', ratio(checks, 'check'), { op: '<=', value: 1.5 }),
           figure('verdict-time.probe', 'probe of 1M from serve', 'ms', ms(probes, 'probe')),

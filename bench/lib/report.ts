@@ -32,7 +32,8 @@ function figureRow(group: string, f: Figure): string {
   return `| ${group} | ${f.label} | ${number(s.median, f.unit)} ${f.unit} | ${spread} | ${s.n} | ${goalText(f)} | ${f.status === 'INFO' ? '' : f.status} |`;
 }
 
-export function renderResults(results: BenchResults): string {
+/** `analysis` is the hand-written bench/analysis.md, appended so that every run keeps it. */
+export function renderResults(results: BenchResults, analysis?: string): string {
   const m = results.machine;
   const lines: string[] = [];
   lines.push('# mptcp-doctor benchmarks');
@@ -84,5 +85,6 @@ export function renderResults(results: BenchResults): string {
     lines.push('```');
     lines.push('');
   }
+  if (analysis) lines.push(analysis.trim(), '');
   return `${lines.join('\n')}\n`;
 }
