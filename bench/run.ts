@@ -36,6 +36,15 @@ if (process.getuid?.() !== 0) {
 const outDir = values.out ?? (values.smoke ? mkdtempSync(path.join(os.tmpdir(), 'mptcp-bench-smoke-')) : here);
 mkdirSync(outDir, { recursive: true });
 const scratch = mkdtempSync(path.join(TMPFS, 'mptcp-bench-'));
+// The 1 GiB files go here: remove them on every way out. On Ctrl-C/SIGTERM we exit, and the lab's
+// own exit handler then deletes the namespaces and kills what runs in them.
+process.on('exit', () => rmSync(scratch, { recursive: true, force: true }));
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.once(signal, () => {
+    console.error(`bench: ${signal}, cleaning up`);
+    process.exit(130);
+  });
+}
 const config = values.smoke ? smokeConfig(outDir, scratch) : fullConfig(outDir, scratch);
 if (values.runs) config.runs = Number(values.runs);
 if (values.only) config.only = values.only.split(',');

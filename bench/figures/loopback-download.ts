@@ -147,9 +147,14 @@ export function stallNotes(results: Awaited<ReturnType<typeof alternate>>, names
     const hit = runs.filter((r) => stalled(r.stalls));
     const rate = (list: TimedRun[]) => (list.length > 0 ? `${median(list.map((r) => mbPerSecond(bytes, r.wallMs))).toFixed(0)} MB/s` : 'none');
     const sum = (key: string) => runs.reduce((n, r) => n + (r.stalls?.[key] ?? 0), 0);
+    const clean = runs.filter((r) => !stalled(r.stalls));
+    // What one MPTCP-level retransmission costs: extra wall time over the unstalled median, per retransmission.
+    const base = clean.length > 0 ? median(clean.map((r) => r.wallMs)) : undefined;
+    const perRetrans = base === undefined ? [] : hit.filter((r) => (r.stalls?.MPTCPRetrans ?? 0) > 0).map((r) => (r.wallMs - base) / r.stalls!.MPTCPRetrans!);
     notes.push(`${name}: kernel stalls in ${hit.length} of ${runs.length} runs (MPTCPRetrans ${sum('MPTCPRetrans')}, WinProbe ${sum('WinProbe')}, ` +
       `TCPToZeroWindowAdv ${sum('TCPToZeroWindowAdv')} in all); median wall throughput of stalled runs ${rate(hit)}, ` +
-      `of the others ${rate(runs.filter((r) => !stalled(r.stalls)))}`);
+      `of the others ${rate(clean)}` +
+      `${perRetrans.length > 0 ? `; each MPTCP-level retransmission cost about ${median(perRetrans).toFixed(0)} ms of wall time` : ''}`);
   }
   return notes;
 }
