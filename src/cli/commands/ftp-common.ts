@@ -1,6 +1,7 @@
 // What get and put share: options, client setup from a URL, Ctrl-C, progress bar, --verbose
 // logging, the end report (human or JSON) and --require-mptcp. Registers the FTP error classes.
 import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import cliProgress from 'cli-progress';
 import type { Argv } from 'yargs';
 import {
@@ -10,6 +11,7 @@ import {
 import type { ConnectionReport } from '../../net/report.js';
 import { formatBytes } from '../../report/connection.js';
 import type { TransferConnection } from '../../report/transfer.js';
+import { counterDeltas, parseNetstat, type CounterSnapshot } from '../../sys/counters.js';
 import type { GlobalOptions } from '../command.js';
 import { UsageError, registerKnownError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
@@ -219,4 +221,48 @@ export function mptcpNotes(connections: TransferConnection[]): string[] {
     }
   }
   return notes;
+}
+
+/** Counters of this network namespace (all its connections, not only ours) around a transfer. */
+export interface CounterWindow {
+  /** MPTcpExt deltas (non-zero only). */
+  mptcp: CounterSnapshot;
+  /** The TcpExt receive-window counters that tell a stalled receiver (DESIGN.md section 4). */
+  tcp: CounterSnapshot;
+}
+
+const WINDOW_COUNTERS = ['TCPToZeroWindowAdv', 'TCPFromZeroWindowAdv', 'TCPWantZeroWindowAdv', 'TCPZeroWindowDrop'];
+
+async function readCounters(): Promise<{ mptcp: CounterSnapshot; tcp: CounterSnapshot } | undefined> {
+  try {
+    const text = await readFile('/proc/net/netstat', 'utf8');
+    return { mptcp: parseNetstat(text, 'MPTcpExt'), tcp: parseNetstat(text, 'TcpExt') };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Starts a counter window; end() returns the deltas (undefined where /proc/net/netstat is unreadable). */
+export async function startCounters(): Promise<{ end(): Promise<CounterWindow | undefined> }> {
+  const before = await readCounters();
+  return {
+    async end() {
+      const after = await readCounters();
+      if (!before || !after) return undefined;
+      const tcp = counterDeltas(before.tcp, after.tcp);
+      return { mptcp: counterDeltas(before.mptcp, after.mptcp), tcp: Object.fromEntries(Object.entries(tcp).filter(([name]) => WINDOW_COUNTERS.includes(name))) };
+    },
+  };
+}
+
+/** A note when the receive window closed or MPTCP probed a zero window during the transfer. */
+export function stallNotes(counters: CounterWindow | undefined): string[] {
+  if (!counters) return [];
+  const closed = counters.tcp.TCPToZeroWindowAdv ?? 0;
+  const probes = counters.mptcp.WinProbe ?? 0;
+  if (closed === 0 && probes === 0) return [];
+  return [
+    `the receive window closed ${closed} time${closed === 1 ? '' : 's'}, ${probes} MPTCP window probe${probes === 1 ? '' : 's'} (counters of this network namespace): ` +
+      'a receiver that drains slowly (busy CPU, slow disk) stalls its sender',
+  ];
 }

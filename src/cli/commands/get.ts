@@ -8,8 +8,8 @@ import { UsageError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { writeJson } from '../output.js';
 import {
-  Scrubber, allMptcp, checkCommonOptions, commandObserver, ftpOptions, interruptSignal, mptcpNotes, openClient, progressBar,
-  type ConnectionLog, type FtpCommonOptions,
+  Scrubber, allMptcp, checkCommonOptions, startCounters, stallNotes, commandObserver, ftpOptions, interruptSignal, mptcpNotes, openClient, progressBar,
+  type ConnectionLog, type CounterWindow, type FtpCommonOptions,
 } from './ftp-common.js';
 
 export interface GetJson {
@@ -33,6 +33,8 @@ export interface GetJson {
   allMptcp: boolean;
   ok: boolean;
   notes: string[];
+  /** Counter deltas of the client's network namespace over the whole command (null if unreadable). */
+  counters: CounterWindow | null;
 }
 
 interface GetOptions extends FtpCommonOptions {
@@ -75,6 +77,7 @@ export const getCommand = defineCommand<GetOptions>({
     const target: DownloadTarget = toStdout ? { kind: 'stream', stream: process.stdout } : { kind: 'file', path: local };
     let opened: Awaited<ReturnType<typeof openClient>> | undefined;
     try {
+      const counterWindow = await startCounters();
       opened = await openClient(url, options, observer, interrupt.signal, scrubber);
       const result = await downloadFile(opened.client, {
         remotePath: url.path,
@@ -88,9 +91,10 @@ export const getCommand = defineCommand<GetOptions>({
       });
       bar.stop();
       const control = await opened.client.close();
+      const counters = await counterWindow.end();
       const connections: TransferConnection[] = [{ role: 'control', ...control }, ...log.connections];
       const durationMs = result.transfer?.durationMs ?? 0;
-      const notes = [...log.notes, ...mptcpNotes(connections)];
+      const notes = [...log.notes, ...mptcpNotes(connections), ...stallNotes(counters)];
       if (!result.transfer) notes.push(`${partPath(local)} was already complete`);
       const mptcp = allMptcp(connections);
       const report = {
@@ -123,6 +127,7 @@ export const getCommand = defineCommand<GetOptions>({
           allMptcp: mptcp,
           ok: !options['require-mptcp'] || mptcp,
           notes,
+          counters: counters ?? null,
         };
         writeJson(output, json);
       } else {

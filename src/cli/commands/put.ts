@@ -9,8 +9,8 @@ import { UsageError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { writeJson } from '../output.js';
 import {
-  Scrubber, allMptcp, checkCommonOptions, commandObserver, ftpOptions, interruptSignal, mptcpNotes, openClient, progressBar,
-  type ConnectionLog, type FtpCommonOptions,
+  Scrubber, allMptcp, checkCommonOptions, startCounters, stallNotes, commandObserver, ftpOptions, interruptSignal, mptcpNotes, openClient, progressBar,
+  type ConnectionLog, type CounterWindow, type FtpCommonOptions,
 } from './ftp-common.js';
 
 export interface PutJson {
@@ -30,6 +30,8 @@ export interface PutJson {
   allMptcp: boolean;
   ok: boolean;
   notes: string[];
+  /** Counter deltas of the client's network namespace over the whole command (null if unreadable). */
+  counters: CounterWindow | null;
 }
 
 interface PutOptions extends FtpCommonOptions {
@@ -67,6 +69,7 @@ export const putCommand = defineCommand<PutOptions>({
     const interrupt = interruptSignal();
     let opened: Awaited<ReturnType<typeof openClient>> | undefined;
     try {
+      const counterWindow = await startCounters();
       opened = await openClient(url, options, observer, interrupt.signal, scrubber);
       const result = await uploadFile(opened.client, {
         localPath: options.file,
@@ -79,9 +82,10 @@ export const putCommand = defineCommand<PutOptions>({
       });
       bar.stop();
       const control = await opened.client.close();
+      const counters = await counterWindow.end();
       const connections: TransferConnection[] = [{ role: 'control', ...control }, ...log.connections];
       const durationMs = result.transfer?.durationMs ?? 0;
-      const notes = [...log.notes, ...mptcpNotes(connections)];
+      const notes = [...log.notes, ...mptcpNotes(connections), ...stallNotes(counters)];
       if (!result.transfer) notes.push('the remote file was already complete');
       const mptcp = allMptcp(connections);
       const display = url.isDirectory || !url.path ? `${url.display}${encodeURIComponent(basename(options.file))}` : url.display;
@@ -104,6 +108,7 @@ export const putCommand = defineCommand<PutOptions>({
           allMptcp: mptcp,
           ok: !options['require-mptcp'] || mptcp,
           notes,
+          counters: counters ?? null,
         };
         writeJson(output, json);
       } else {
