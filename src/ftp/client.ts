@@ -302,7 +302,7 @@ export class FtpClient {
         if (this.protectedData) secureData = this.secureData(passive.socket);
       }
       const preliminary = await start(channel);
-      const handle = passive ?? (await channel.ready(this.options.connectTimeoutMs ?? 10_000));
+      const handle = passive ?? (await this.acceptData(channel));
       if (!passive) {
         this.observer.onConnection?.('data', channel.mode, handle);
         if (this.protectedData) secureData = this.secureData(handle.socket);
@@ -330,6 +330,34 @@ export class FtpClient {
     } finally {
       secureData?.destroy();
       channel.close();
+    }
+  }
+
+  /**
+   * Active mode: waits for the server's data connection, bounded, but gives up at once when the
+   * server says it cannot connect (150 then 425) or the control connection fails.
+   */
+  private async acceptData(channel: DataChannel): Promise<FtpConnectionHandle> {
+    const timeoutMs = this.options.connectTimeoutMs ?? 10_000;
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const watch = this.ctx.whenQueued();
+      const accepted = channel.ready(Math.max(1, deadline - Date.now()));
+      try {
+        const winner = await Promise.race([accepted, watch.promise.then(() => undefined)]);
+        if (winner) return winner;
+      } finally {
+        watch.cancel();
+        accepted.catch(() => undefined);
+      }
+      if (this.ctx.error) throw this.ctx.error;
+      const reply = this.ctx.peek();
+      if (reply && reply.code >= 400) {
+        await this.ctx.reply();
+        this.observer.onCommand?.('(waiting for the data connection)', reply);
+        throw new FtpError(`the server could not open the data connection: ${summarizeReply(reply)}`, 'reply', reply);
+      }
+      if (reply) return accepted; // a positive reply (226 for an empty file) before the accept: keep waiting
     }
   }
 

@@ -32,6 +32,7 @@ export class FtpContext {
   private readonly queue: FtpReply[] = [];
   private waiter: Waiter | undefined;
   private failure: Error | undefined;
+  private readonly queuedListeners = new Set<() => void>();
   private readonly onData = (chunk: Buffer) => this.receive(chunk);
   private readonly onEnd = () => this.fail(this.closedError());
   private readonly onError = (error: Error) => this.fail(new FtpError(`control connection: ${error.message}`, 'closed', undefined, { cause: error }));
@@ -82,6 +83,25 @@ export class FtpContext {
       }, timeoutMs);
       this.waiter = { resolve, reject, timer };
     });
+  }
+
+  /** The oldest reply nobody has asked for yet, without taking it. */
+  peek(): FtpReply | undefined {
+    return this.queue[0];
+  }
+
+  /**
+   * Resolves (never rejects) once a reply is queued or the connection fails, without consuming
+   * anything: lets a caller race another wait (an active-mode accept) against the server's word.
+   */
+  whenQueued(): { promise: Promise<void>; cancel(): void } {
+    let listener: (() => void) | undefined;
+    const promise = new Promise<void>((resolve) => {
+      listener = resolve;
+      if (this.queue.length > 0 || this.failure) resolve();
+      else this.queuedListeners.add(resolve);
+    });
+    return { promise, cancel: () => listener && this.queuedListeners.delete(listener) };
   }
 
   /** Sends a command and returns its first reply (which may be a 1xx preliminary one). */
@@ -147,8 +167,15 @@ export class FtpContext {
         waiter.resolve(reply);
       } else {
         this.queue.push(reply);
+        this.notifyQueued();
       }
     }
+  }
+
+  private notifyQueued(): void {
+    const listeners = [...this.queuedListeners];
+    this.queuedListeners.clear();
+    listeners.forEach((listener) => listener());
   }
 
   private closedError(): Error {
@@ -159,6 +186,7 @@ export class FtpContext {
 
   private fail(error: Error): void {
     if (!this.failure) this.failure = error;
+    this.notifyQueued();
     const waiter = this.waiter;
     if (waiter) {
       this.waiter = undefined;

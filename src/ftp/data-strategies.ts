@@ -101,7 +101,8 @@ async function openActive(env: DataEnvironment, mode: 'eprt' | 'port'): Promise<
   if (mode === 'port' && !toIpv4(local)) throw new FtpError('PORT needs an IPv4 control connection (use EPRT)', 'local');
   const remoteAddress = peer(env).address;
   let accepted: net.Socket | undefined;
-  let notify: ((socket: net.Socket) => void) | undefined;
+  let handle: FtpConnectionHandle | undefined;
+  const waiters = new Set<(socket: net.Socket) => void>();
   // Kept open until the data connection ends: extra subflows join through this port (DESIGN section 4).
   const listener = await env.listen({ host: local, port: 0, tcp: env.tcp, bufferSizes: env.bufferSizes, backlog: 4 }, (socket) => {
     socket.on('error', () => undefined);
@@ -112,7 +113,7 @@ async function openActive(env: DataEnvironment, mode: 'eprt' | 'port'): Promise<
       return;
     }
     accepted = socket;
-    notify?.(socket);
+    for (const waiter of [...waiters]) waiter(socket);
   });
   const closeListener = () => {
     listener.server.close();
@@ -124,31 +125,37 @@ async function openActive(env: DataEnvironment, mode: 'eprt' | 'port'): Promise<
     closeListener();
     throw error;
   }
-  let handle: FtpConnectionHandle | undefined;
+  function toHandle(socket: net.Socket): FtpConnectionHandle {
+    if (handle) return handle;
+    const fd = acceptedFd(socket);
+    if (fd === undefined) throw new FtpError('data connection closed as soon as it was accepted', 'closed');
+    socket.allowHalfOpen = true;
+    handle = makeHandle('data', mode, socket, fd, listener.created);
+    // The listener goes when the data connection does.
+    socket.once('close', closeListener);
+    return handle;
+  }
   return {
     mode,
     ready(timeoutMs) {
       if (handle) return Promise.resolve(handle);
+      // Each call waits on its own (the client may race this wait against the control connection).
       return new Promise((resolve, reject) => {
+        const waiter = (socket: net.Socket) => {
+          clearTimeout(timer);
+          waiters.delete(waiter);
+          try {
+            resolve(toHandle(socket));
+          } catch (error) {
+            reject(error);
+          }
+        };
         const timer = setTimeout(() => {
-          notify = undefined;
+          waiters.delete(waiter);
           reject(new FtpError(`the server did not open the ${mode.toUpperCase()} data connection within ${Math.round(timeoutMs / 1000)} s`, 'timeout'));
         }, timeoutMs);
-        notify = (socket) => {
-          clearTimeout(timer);
-          notify = undefined;
-          const fd = acceptedFd(socket);
-          if (fd === undefined) {
-            reject(new FtpError('data connection closed as soon as it was accepted', 'closed'));
-            return;
-          }
-          socket.allowHalfOpen = true;
-          handle = makeHandle('data', mode, socket, fd, listener.created);
-          // The listener goes when the data connection does.
-          socket.once('close', closeListener);
-          resolve(handle);
-        };
-        if (accepted) notify(accepted);
+        waiters.add(waiter);
+        if (accepted) waiter(accepted);
       });
     },
     close() {

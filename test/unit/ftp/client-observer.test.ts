@@ -169,6 +169,26 @@ describe('FtpClient observer', () => {
     await client.close();
   });
 
+  it('active mode: 150 then 425 ends the wait for the data connection at once', async () => {
+    server.setScript(async (s) => {
+      const line = await login(s);
+      expect(line).toMatch(/^EPRT /);
+      s.send('200 EPRT ok\r\n');
+      expect(await s.read()).toBe('RETR a');
+      s.send('150 Opening data connection.\r\n');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      s.send("425 Can't open data connection.\r\n");
+      if ((await s.read()) === 'QUIT') s.send('221 bye\r\n');
+    });
+    const client = await FtpClient.connect({ host: '127.0.0.1', port: server.port, mode: 'eprt', connectTimeoutMs: 10_000, replyTimeoutMs: 5000 });
+    await client.login('anonymous', 'x@');
+    const started = Date.now();
+    const failure = await client.download('a', new PassThrough()).catch((error: unknown) => error);
+    expect((failure as Error).message).toBe("the server could not open the data connection: 425 Can't open data connection.");
+    expect(Date.now() - started).toBeLessThan(2000);
+    await client.close();
+  });
+
   it('an aborted signal ends a transfer with kind "aborted"', async () => {
     server.setScript(async (s) => {
       await login(s);
