@@ -55,6 +55,9 @@ export function ftpOptions<T extends GlobalOptions>(y: Argv<T>) {
 }
 
 export function checkCommonOptions(options: FtpCommonOptions): void {
+  for (const name of ['timeout', 'idle-timeout', 'user', 'ca', 'mode'] as const) {
+    if (Array.isArray(options[name])) throw new UsageError(`give --${name} once`);
+  }
   if (!(options.timeout > 0 && options.timeout <= 3600)) throw new UsageError('--timeout must be 0-3600 seconds');
   if (!(options['idle-timeout'] > 0 && options['idle-timeout'] <= 86_400)) throw new UsageError('--idle-timeout must be 0-86400 seconds');
   if (options.ipv4 && options.ipv6) throw new UsageError('choose one of -4 and -6');
