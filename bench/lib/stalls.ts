@@ -20,7 +20,10 @@ export function stallDelta(before: StallCounts, after: StallCounts): StallCounts
   return Object.fromEntries(Object.keys(after).map((k) => [k, (after[k] ?? 0) - (before[k] ?? 0)]));
 }
 
-/** Whether the kernel stalled this MPTCP run (MPTCP-level retransmission or window probe). */
+/**
+ * Whether the kernel stalled this MPTCP run: an MPTCP-level retransmission, which on loopback means
+ * the sender waited for its retransmit timer (window probes alone cost little).
+ */
 export function stalled(counts: StallCounts | undefined): boolean {
-  return counts !== undefined && ((counts.MPTCPRetrans ?? 0) > 0 || (counts.WinProbe ?? 0) > 0);
+  return counts !== undefined && (counts.MPTCPRetrans ?? 0) > 0;
 }
