@@ -11,8 +11,9 @@ import type { ConnectionReport } from '../net/report.js';
 import { makeHandle, type ConnectionRole, type DataMode, type FtpConnectionHandle } from './connection-handle.js';
 import { FtpContext, waitSecure } from './context.js';
 import { openDataChannel, type DataChannel, type DataEnvironment } from './data-strategies.js';
-import { receiveInto, receiveIntoFile, sampleBeforeClose, sendFrom, type StreamResult } from './data-stream.js';
+import { receiveInto, receiveIntoFile, sampleBeforeClose, sendFileFrom, sendFrom, type StreamResult } from './data-stream.js';
 import { FileSink } from './file-sink.js';
+import { FileSource } from './file-source.js';
 import { FtpError } from './errors.js';
 import { summarizeReply, type FtpReply } from './reply-parser.js';
 import { maskCommand, parseFeatReply, parseSizeReply, parseTransferSize } from './reply-values.js';
@@ -212,10 +213,10 @@ export class FtpClient {
     direct && { onread: direct.onread, receive: (handle, opts) => receiveIntoFile(handle, direct, opts) });
   }
 
-  /** STOR (or APPE with `append`) `path` from `source`. */
-  async upload(path: string, source: Readable, options: { append?: boolean } = {}): Promise<TransferResult> {
+  /** STOR (or APPE with `append`) `path` from `source` (a FileSource sends without allocating per read). */
+  async upload(path: string, source: Readable | FileSource, options: { append?: boolean } = {}): Promise<TransferResult> {
     return this.transfer('upload', (channel) => this.startTransfer(`${options.append ? 'APPE' : 'STOR'} ${path}`, channel, 'upload'),
-      (handle, stream, opts) => sendFrom(handle, stream, source, opts));
+      (handle, stream, opts) => (source instanceof FileSource ? sendFileFrom(handle, stream, source, opts) : sendFrom(handle, stream, source, opts)));
   }
 
   /** Report of the control connection now; throws once it is closed. */

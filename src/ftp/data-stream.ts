@@ -9,6 +9,7 @@ import type { ConnectionReport } from '../net/report.js';
 import type { FtpConnectionHandle } from './connection-handle.js';
 import { FtpError } from './errors.js';
 import type { FileSink } from './file-sink.js';
+import type { FileSource } from './file-source.js';
 
 export interface StreamOptions {
   /** Longest time without a byte moving (default 60 s). */
@@ -232,6 +233,83 @@ export function receiveIntoFile(handle: FtpConnectionHandle, sink: FileSink, opt
     });
     socket.on('error', (error: Error) => fail(new FtpError(`data connection: ${error.message}`, 'closed', undefined, { cause: error })));
     socket.once('close', () => fail(new FtpError('data connection closed before the end of data', 'closed')));
+    if (options.signal?.aborted) onAbort();
+  });
+}
+
+/**
+ * Uploads a file through a FileSource (no allocation per read), then ends the stream, samples the
+ * report and waits (bounded) for the server to close its side, as sendFrom does.
+ */
+export function sendFileFrom(handle: FtpConnectionHandle, stream: net.Socket | tls.TLSSocket, source: FileSource, options: StreamOptions): Promise<StreamResult> {
+  return new Promise((resolve, reject) => {
+    let bytes = 0;
+    let finished = false;
+    const stop = { stopped: false };
+    let sampled: { report?: ConnectionReport; reportError?: string } = {};
+    const watch = watchIdle(options, () => bytes, () => fail(new FtpError(`data connection stalled for ${Math.round(options.idleTimeoutMs / 1000)} s`, 'timeout')));
+    const onAbort = () => fail(new FtpError('transfer interrupted', 'aborted'));
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    function cleanup() {
+      finished = true;
+      stop.stopped = true;
+      watch.stop();
+      options.signal?.removeEventListener('abort', onAbort);
+    }
+    function fail(error: Error) {
+      if (finished) return;
+      cleanup();
+      stream.destroy();
+      handle.socket.destroy();
+      reject(error);
+    }
+    function done() {
+      if (finished) return;
+      cleanup();
+      options.onProgress?.(bytes);
+      if (!sampled.report) sampled = sampleBeforeClose(handle);
+      stream.destroy();
+      handle.socket.destroy();
+      resolve({ bytes, ...sampled });
+    }
+    stream.on('error', (error: Error) => fail(new FtpError(`data connection: ${error.message}`, 'closed', undefined, { cause: error })));
+    stream.once('close', () => {
+      if (!sampled.report && !sampled.reportError) fail(new FtpError('data connection closed by the server during the upload', 'closed'));
+    });
+    source
+      .pump(stream, {
+        onBytes: (count) => {
+          bytes += count;
+          watch.touch();
+        },
+        signal: stop,
+      })
+      .then(
+        () => {
+          if (finished) return;
+          // Sample while the connection is surely up (the server may close right after our FIN).
+          sampled = sampleBeforeClose(handle);
+          stream.end(() => {
+            const later = sampleBeforeClose(handle);
+            if (later.report?.remote) sampled = later;
+            const grace = setTimeout(done, Math.min(options.idleTimeoutMs, 10_000));
+            grace.unref();
+            stream.once('close', () => {
+              clearTimeout(grace);
+              done();
+            });
+            stream.once('end', () => {
+              clearTimeout(grace);
+              done();
+            });
+            stream.resume();
+          });
+        },
+        (error: NodeJS.ErrnoException) => {
+          const local = typeof error.syscall === 'string' && error.syscall === 'read';
+          fail(new FtpError(local ? `reading the upload: ${error.message}` : `data connection: ${error.message}`, local ? 'local' : 'closed', undefined, { cause: error }));
+        },
+      );
     if (options.signal?.aborted) onAbort();
   });
 }

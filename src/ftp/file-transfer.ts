@@ -1,13 +1,14 @@
 // Whole-file transfers on top of FtpClient: download into FILE.part and rename only when complete
 // (and the size matches SIZE when the server gave one); resume a .part with REST; upload with
 // STOR, or resume with SIZE + APPE. A failed or interrupted download keeps its .part for --continue.
-import { createReadStream, open as openCallback } from 'node:fs';
+import { open as openCallback } from 'node:fs';
 import { rename, stat, unlink } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import type { Writable } from 'node:stream';
 import type { FtpClient, TransferResult } from './client.js';
 import { FtpError } from './errors.js';
 import { FileSink } from './file-sink.js';
+import { FileSource } from './file-source.js';
 
 
 export type DownloadTarget = { kind: 'file'; path: string } | { kind: 'stream'; stream: Writable };
@@ -149,8 +150,19 @@ export async function uploadFile(client: FtpClient, options: UploadFileOptions):
   if (options.resume && offset === localSize) {
     return { offset, totalBytes: localSize, ...(remoteSize !== undefined ? { remoteSize } : {}), path: options.remotePath };
   }
-  const source = createReadStream(options.localPath, { start: offset, highWaterMark: 1024 * 1024 });
-  const transfer = await client.upload(options.remotePath, source, { append: offset > 0 });
+  let fd: number;
+  try {
+    fd = await openFd(options.localPath, 'r');
+  } catch (error) {
+    throw new FtpError(`cannot read ${options.localPath}: ${(error as Error).message}`, 'local', undefined, { cause: error });
+  }
+  const source = new FileSource(fd, offset);
+  let transfer: TransferResult;
+  try {
+    transfer = await client.upload(options.remotePath, source, { append: offset > 0 });
+  } finally {
+    await source.close();
+  }
   const totalBytes = offset + transfer.bytes;
   if (totalBytes !== localSize) {
     throw new FtpError(`incomplete upload: sent ${totalBytes} of ${localSize} bytes`, 'size-mismatch');

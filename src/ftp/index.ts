@@ -19,6 +19,7 @@ export { FtpContext } from './context.js';
 export { ANONYMOUS, lookupNetrc, parseNetrc, resolveCredentials, type Credentials } from './credentials.js';
 export { FtpCredentialsError, FtpError, FtpProtocolError, FtpUrlError, type FtpErrorKind } from './errors.js';
 export { FileSink, type FileSinkOptions } from './file-sink.js';
+export { FileSource, type FileSourceOptions } from './file-source.js';
 export { downloadFile, partPath, uploadFile, type DownloadFileOptions, type DownloadTarget, type FileTransferResult, type UploadFileOptions } from './file-transfer.js';
 export { ReplyParser, summarizeReply, type FtpReply } from './reply-parser.js';
 export { parseEpsvReply, parseFeatReply, parsePasvReply, parseSizeReply, parseTransferSize, maskCommand } from './reply-values.js';
