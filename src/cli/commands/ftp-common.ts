@@ -2,14 +2,12 @@
 // logging, the end report (human or JSON) and --require-mptcp. Registers the FTP error classes.
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import cliProgress from 'cli-progress';
 import type { Argv } from 'yargs';
 import {
   FtpClient, FtpCredentialsError, FtpError, FtpUrlError, resolveCredentials, summarizeReply,
   type FtpObserver, type FtpUrl, type ModeRequest,
 } from '../../ftp/index.js';
 import type { ConnectionReport } from '../../net/report.js';
-import { formatBytes } from '../../report/connection.js';
 import type { TransferConnection } from '../../report/transfer.js';
 import { counterDeltas, parseNetstat, type CounterSnapshot } from '../../sys/counters.js';
 import type { GlobalOptions } from '../command.js';
@@ -168,10 +166,20 @@ export async function openClient(url: FtpUrl, options: GlobalOptions & FtpCommon
   return { client, security };
 }
 
-/** A progress bar on a TTY stderr (bytes, rate, ETA); a no-op elsewhere. */
-export function progressBar(output: Output, label: string): { start(total: number | undefined, offset: number): void; update(done: number): void; stop(): void } {
+export interface ProgressBar {
+  start(total: number | undefined, offset: number): void;
+  update(done: number): void;
+  stop(): void;
+}
+
+/**
+ * A progress bar on a TTY stderr (bytes, rate, ETA); a no-op elsewhere. cli-progress and the
+ * renderers load only when a bar is shown: scripts and --json runs skip their start-up cost.
+ */
+export async function progressBar(output: Output, label: string): Promise<ProgressBar> {
   if (!output.progress) return { start() {}, update() {}, stop() {} };
-  let bar: cliProgress.SingleBar | undefined;
+  const [{ default: cliProgress }, { formatBytes }] = await Promise.all([import('cli-progress'), import('../../report/connection.js')]);
+  let bar: InstanceType<typeof cliProgress.SingleBar> | undefined;
   let startedAt = Date.now();
   let base = 0;
   let known = true;

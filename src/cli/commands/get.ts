@@ -2,7 +2,7 @@
 // complete, with a progress bar and an MPTCP report of every connection at the end.
 import { existsSync } from 'node:fs';
 import { FtpError, downloadFile, parseFtpUrl, partPath, remoteBasename, type DownloadTarget } from '../../ftp/index.js';
-import { renderTransfer, type TransferConnection } from '../../report/transfer.js';
+import type { TransferConnection } from '../../report/transfer.js';
 import { defineCommand } from '../command.js';
 import { UsageError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
@@ -69,7 +69,7 @@ export const getCommand = defineCommand<GetOptions>({
     if (!toStdout && existsSync(local) && !options.force) throw new UsageError(`${local} exists (use --force to overwrite)`);
 
     const log: ConnectionLog = { connections: [], notes: [] };
-    const bar = progressBar(output, 'get');
+    const bar = await progressBar(output, 'get');
     let offset = 0;
     const scrubber = new Scrubber();
     const observer = commandObserver(output, options.verbose, log, (bytes) => bar.update(offset + bytes), scrubber);
@@ -132,6 +132,8 @@ export const getCommand = defineCommand<GetOptions>({
         writeJson(output, json);
       } else {
         // With "-" the data owns stdout: the report goes to stderr.
+        // The table renderer loads only for human output (--json skips its start-up cost).
+        const { renderTransfer } = await import('../../report/transfer.js');
         const text = renderTransfer(report, output.color && !toStdout);
         if (toStdout) output.log(text);
         else output.out(text);

@@ -3,7 +3,7 @@
 import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { FtpError, parseFtpUrl, uploadFile } from '../../ftp/index.js';
-import { renderTransfer, type TransferConnection } from '../../report/transfer.js';
+import type { TransferConnection } from '../../report/transfer.js';
 import { defineCommand } from '../command.js';
 import { UsageError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
@@ -62,7 +62,7 @@ export const putCommand = defineCommand<PutOptions>({
     if (!isFile) throw new UsageError(`${options.file} is not a regular file`);
 
     const log: ConnectionLog = { connections: [], notes: [] };
-    const bar = progressBar(output, 'put');
+    const bar = await progressBar(output, 'put');
     let offset = 0;
     const scrubber = new Scrubber();
     const observer = commandObserver(output, options.verbose, log, (bytes) => bar.update(offset + bytes), scrubber);
@@ -112,6 +112,7 @@ export const putCommand = defineCommand<PutOptions>({
         };
         writeJson(output, json);
       } else {
+        const { renderTransfer } = await import('../../report/transfer.js');
         output.out(renderTransfer({ direction: 'upload', local: options.file, remote: display, bytes, totalBytes: result.totalBytes, offset: result.offset, durationMs, connections, notes }, output.color));
       }
       return options['require-mptcp'] && !mptcp ? ExitCode.problem : ExitCode.ok;
