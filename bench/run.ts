@@ -19,14 +19,25 @@ const { renderResults } = await import('./lib/report.js');
 const { GROUPS } = await import('./groups.js');
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const { values } = parseArgs({
-  options: {
-    smoke: { type: 'boolean', default: false },
-    out: { type: 'string' },
-    only: { type: 'string' },
-    runs: { type: 'string' },
-  },
-});
+function usage(message: string): never {
+  console.error(`bench: ${message}\nusage: npm run bench [-- --smoke] [--out DIR] [--only GROUP,GROUP] [--runs N]`);
+  process.exit(2);
+}
+
+let values: { smoke?: boolean; out?: string; only?: string; runs?: string };
+try {
+  ({ values } = parseArgs({
+    options: {
+      smoke: { type: 'boolean', default: false },
+      out: { type: 'string' },
+      only: { type: 'string' },
+      runs: { type: 'string' },
+    },
+  }));
+} catch (error) {
+  usage((error as Error).message);
+}
+if (values.runs !== undefined && !/^[1-9]\d{0,2}$/.test(values.runs)) usage(`--runs ${values.runs}: expected a whole number 1-999`);
 
 if (process.getuid?.() !== 0) {
   console.error('bench: needs root (network namespaces); run with sudo');

@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { packageRoot } from '../lab/index.js';
 import { missingRequirement } from '../support/gate.js';
 
-const skip = missingRequirement('bench smoke', 'root', 'netns', 'tool:vsftpd', 'tool:mptcpize', 'tool:curl', 'tool:tc');
+const skip = missingRequirement('bench smoke', 'root', 'netns', 'tool:vsftpd', 'tool:mptcpize', 'tool:curl', 'tool:tc', 'tool:time');
 
 interface Results {
   groups: Array<{ id: string; failures: string[]; figures: Array<{ id: string; unit: string; summary: { median: number; n: number } }> }>;
