@@ -94,6 +94,9 @@ export class ProbeCannotRunError extends Error {
   }
 }
 
+/** FTP failures that say nothing about the path: the probe cannot run (exit 4). */
+const NOT_ABOUT_THE_PATH = new Set(['not-found', 'permission', 'login', 'local']);
+
 function modeRequest(mode: ProbeMode): ModeRequest {
   return mode;
 }
@@ -206,6 +209,8 @@ export async function runMode(options: RunModeOptions): Promise<ProbeRun> {
     }
   } catch (error) {
     if (error instanceof ProbeCannotRunError) throw error;
+    // No such file, no permission: the probe cannot run, whatever MPTCP did.
+    if (error instanceof FtpError && NOT_ABOUT_THE_PATH.has(error.kind)) throw new ProbeCannotRunError(error.message, { cause: error });
     run.error = run.error ?? { ...failure(error), stage: 'transfer' };
   } finally {
     clearTimeout(timeout);

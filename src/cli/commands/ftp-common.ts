@@ -86,7 +86,10 @@ export class Scrubber {
   secret: string | undefined;
 
   scrub(text: string): string {
-    return this.secret && this.secret.length >= 3 ? text.split(this.secret).join('****') : text;
+    if (!this.secret || this.secret.length < 3) return text;
+    // Also its JSON-escaped form, for output that is JSON.
+    const escaped = JSON.stringify(this.secret).slice(1, -1);
+    return text.split(this.secret).join('****').split(escaped).join('****');
   }
 
   /** The same error with its message scrubbed (FtpError keeps its kind and reply code). */
@@ -125,6 +128,15 @@ export function commandObserver(output: Output, verbose: boolean, log: Connectio
   };
 }
 
+/** The PEM file of --ca, or a usage error naming it. */
+export function readCaFile(path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    throw new UsageError(`--ca ${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
+  }
+}
+
 export interface OpenedClient {
   client: FtpClient;
   security: 'none' | 'explicit' | 'implicit';
@@ -133,14 +145,7 @@ export interface OpenedClient {
 export async function openClient(url: FtpUrl, options: GlobalOptions & FtpCommonOptions, observer: FtpObserver, signal: AbortSignal, scrubber?: Scrubber): Promise<OpenedClient> {
   const credentials = resolveCredentials({ host: url.host, urlUser: url.user, urlPassword: url.password, option: options.user });
   if (scrubber && credentials.source !== 'anonymous') scrubber.secret = credentials.password;
-  let ca: Buffer | undefined;
-  if (options.ca) {
-    try {
-      ca = readFileSync(options.ca);
-    } catch (error) {
-      throw new UsageError(`--ca ${options.ca}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
-    }
-  }
+  const ca = options.ca ? readCaFile(options.ca) : undefined;
   const security = url.security === 'none' && options.tls ? 'explicit' : url.security;
   const mode: ModeRequest = (options.mode as ModeRequest | undefined) ?? (options.active ? 'active' : 'passive');
   const client = await FtpClient.connect({

@@ -1,6 +1,5 @@
 // mptcp-doctor probe URL: a real FTP transfer through our MPTCP client, every connection watched,
 // and a verdict per connection on whether MPTCP held and, when it did not, the most likely cause.
-import { readFileSync } from 'node:fs';
 import { parseFtpUrl, resolveCredentials } from '../../ftp/index.js';
 import type { ProbeMode } from '../../probe/evidence.js';
 import { ALL_PROBE_MODES, DEFAULT_PROBE_MODES, probeHeld, runProbe } from '../../probe/probe.js';
@@ -10,7 +9,7 @@ import { parseSize } from '../../server/size.js';
 import { defineCommand } from '../command.js';
 import { registerKnownError, UsageError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
-import { writeJson } from '../output.js';
+import { readCaFile, Scrubber } from './ftp-common.js';
 
 registerKnownError(ProbeCannotRunError, ExitCode.network);
 
@@ -53,14 +52,10 @@ export const probeCommand = defineCommand({
     const path = url.isDirectory || url.path === '' ? undefined : url.path;
     if (options.upload && path) throw new UsageError('--upload needs a server URL (mptcp-doctor serve), not a file');
     const credentials = resolveCredentials({ host: url.host, urlUser: url.user, urlPassword: url.password, option: options.user });
-    let ca: Buffer | undefined;
-    if (options.ca) {
-      try {
-        ca = readFileSync(options.ca);
-      } catch (error) {
-        throw new UsageError(`--ca ${options.ca}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
-      }
-    }
+    const ca = options.ca ? readCaFile(options.ca) : undefined;
+    // A server may echo the password in a reply that ends up in evidence or an error.
+    const scrubber = new Scrubber();
+    if (credentials.source !== 'anonymous') scrubber.secret = credentials.password;
     const controller = new AbortController();
     const onSigint = () => controller.abort();
     process.once('SIGINT', onSigint);
@@ -84,9 +79,12 @@ export const probeCommand = defineCommand({
         timeoutMs: options.timeout * 1000,
         signal: controller.signal,
       });
-      if (options.json) writeJson(output, result);
-      else output.out(renderProbe(result, output.color, options.verbose));
+      const text = options.json ? JSON.stringify(result, null, 2) : renderProbe(result, output.color, options.verbose);
+      output.out(scrubber.scrub(text));
       return probeHeld(result) ? ExitCode.ok : ExitCode.problem;
+    } catch (error) {
+      if (error instanceof ProbeCannotRunError) throw new ProbeCannotRunError(scrubber.scrub(error.message));
+      throw error;
     } finally {
       process.off('SIGINT', onSigint);
     }

@@ -1,0 +1,136 @@
+// `mptcp-doctor probe` as a user runs it, on loopback: the compiled CLI against our own server
+// (in this process), a plain-TCP one, a scripted one, and bad input.
+import net from 'node:net';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { startServer, type ProbeServer } from '../../src/server/index.js';
+import { requireDist } from '../support/dist.js';
+
+const cli = requireDist();
+
+function run(...args: string[]) {
+  return execa('node', [cli, 'probe', ...args], { reject: false, timeout: 60_000, env: { NO_COLOR: '1' } });
+}
+
+describe('probe on loopback', () => {
+  let serve: ProbeServer;
+  let tcpServe: ProbeServer;
+  beforeAll(async () => {
+    serve = await startServer({ host: '127.0.0.1', port: 0 });
+    tcpServe = await startServer({ host: '127.0.0.1', port: 0, tcp: true });
+  });
+  afterAll(async () => {
+    await Promise.all([serve.close(0), tcpServe.close(0)]);
+  });
+
+  test('against serve: held, SHA-256 matched, exit 0; the verdict line comes first', async () => {
+    const human = await run(`ftp://127.0.0.1:${serve.port}/`, '--mode', 'epsv');
+    expect(human.exitCode).toBe(0);
+    expect(human.stdout.split('\n')[0]).toBe(`ftp://127.0.0.1:${serve.port}/: MPTCP held`);
+    expect(human.stdout).toContain('SHA-256 matched');
+    const json = await run(`ftp://127.0.0.1:${serve.port}/`, '--mode', 'epsv,eprt', '--size', '2M', '--upload', '--json');
+    expect(json.exitCode).toBe(0);
+    const result = JSON.parse(json.stdout);
+    expect(result).toMatchObject({ schema: 'mptcp-doctor/probe/v1', verdict: { status: 'held', cause: 'none' }, target: { server: 'serve' } });
+    expect(result.runs.map((r: { mode: string }) => r.mode)).toEqual(['epsv', 'eprt']);
+    // Per run: a download, its .sha256, and the upload: all verified.
+    const transfers = result.runs.flatMap((r: { transfers: unknown[] }) => r.transfers);
+    expect(transfers).toHaveLength(4);
+    expect(transfers.every((t: { matched: boolean }) => t.matched === true)).toBe(true);
+    expect(result.transfer).toMatchObject({ matched: true });
+    const roles = result.connections.map((c: { role: string; mode: string; purpose: string }) => `${c.role}:${c.mode}:${c.purpose}`);
+    expect(roles).toEqual([
+      'control:epsv:control', 'data:epsv:transfer', 'data:epsv:checksum', 'data:epsv:upload',
+      'control:eprt:control', 'data:eprt:transfer', 'data:eprt:checksum', 'data:eprt:upload',
+    ]);
+    for (const connection of result.connections) {
+      expect(connection.samples.length).toBeGreaterThan(0);
+      expect(connection.samples.every((s: { state: string }) => s.state === 'mptcp')).toBe(true);
+    }
+    const control = result.connections[0];
+    expect(control.samples.map((s: { phase: string }) => s.phase)).toEqual(expect.arrayContaining(['connect', 'login', 'after-EPSV', 'end']));
+    expect(control.server).toMatchObject({ socket: 'mptcp', state: 'mptcp', mpCapableReceived: true });
+  });
+
+  test('against serve listening with plain TCP: fell-back, peer-no-mptcp, exit 1', async () => {
+    const result = await run(`ftp://127.0.0.1:${tcpServe.port}/`, '--mode', 'pasv', '--json');
+    expect(result.exitCode).toBe(1);
+    expect(JSON.parse(result.stdout).verdict).toMatchObject({ status: 'fell-back', cause: 'peer-no-mptcp' });
+  });
+
+  test('--tcp: not-attempted, exit 1', async () => {
+    const result = await run(`ftp://127.0.0.1:${serve.port}/`, '--mode', 'epsv', '--tcp', '--json');
+    expect(result.exitCode).toBe(1);
+    expect(JSON.parse(result.stdout).verdict.status).toBe('not-attempted');
+  });
+
+  test('a URL naming a missing file: the probe cannot run, exit 4, one line naming the 550', async () => {
+    const result = await run(`ftp://127.0.0.1:${serve.port}/probe/nope`, '--mode', 'epsv', '--json');
+    expect(result.exitCode).toBe(4);
+    expect(result.stdout).toBe('');
+    expect(result.stderr.trim()).toMatch(/^mptcp-doctor: no such file .*550/);
+  });
+});
+
+describe('probe, bad input and unreachable servers', () => {
+  test.each([
+    [['http://example.org/'], 'unsupported scheme'],
+    [['ftp://127.0.0.1/', '--mode', 'sideways'], 'unknown --mode'],
+    [['ftp://127.0.0.1/', '--size', '0'], 'bad --size'],
+    [['ftp://127.0.0.1/', '--timeout', '0'], '--timeout'],
+    [['ftp://127.0.0.1/file', '--upload'], '--upload needs a server URL'],
+  ])('%j: exit 2', async (args, message) => {
+    const result = await run(...args);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain(message);
+  });
+
+  test('a closed port: exit 4, one line', async () => {
+    const probe = net.createServer().listen(0, '127.0.0.1');
+    await new Promise((resolve) => probe.once('listening', resolve));
+    const port = (probe.address() as net.AddressInfo).port;
+    await new Promise((resolve) => probe.close(resolve));
+    const result = await run(`ftp://127.0.0.1:${port}/`);
+    expect(result.exitCode).toBe(4);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toContain('connection refused');
+  });
+
+  test('login refused by a server that echoes the password: exit 4, password scrubbed', async () => {
+    const server = net.createServer((socket) => {
+      socket.on('error', () => undefined);
+      socket.write('220 scripted\r\n');
+      socket.on('data', (chunk) => {
+        const line = chunk.toString();
+        if (line.startsWith('USER')) socket.write('331 password please\r\n');
+        else if (line.startsWith('PASS')) socket.write(`530 wrong password ${line.slice(5).trim()}\r\n`);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as net.AddressInfo).port;
+    const result = await run(`ftp://alice:hunter22@127.0.0.1:${port}/file`, '--mode', 'epsv');
+    server.close();
+    expect(result.exitCode).toBe(4);
+    expect(result.stderr).toContain('530');
+    expect(result.stderr).not.toContain('hunter22');
+    expect(result.stdout).not.toContain('hunter22');
+  });
+
+  test('a server URL whose far end is not serve: exit 4, asks for a file', async () => {
+    const server = net.createServer((socket) => {
+      socket.on('error', () => undefined);
+      socket.write('220 plain\r\n');
+      socket.on('data', (chunk) => {
+        const verb = chunk.toString().split(/\s/)[0];
+        const replies: Record<string, string> = { USER: '331 ok', PASS: '230 in', FEAT: '211 none', TYPE: '200 binary', SITE: '500 what', QUIT: '221 bye' };
+        socket.write(`${replies[verb!] ?? '502 no'}\r\n`);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as net.AddressInfo).port;
+    const result = await run(`ftp://127.0.0.1:${port}/`, '--mode', 'epsv');
+    server.close();
+    expect(result.exitCode).toBe(4);
+    expect(result.stderr).toMatch(/names no file and the server is not mptcp-doctor serve/);
+  });
+});
