@@ -152,7 +152,7 @@ export function stallNotes(results: Awaited<ReturnType<typeof alternate>>, names
     // What one MPTCP-level retransmission costs: extra wall time over the unstalled median, per retransmission.
     const base = clean.length >= 2 ? median(clean.map((r) => r.wallMs)) : undefined;
     const perRetrans = base === undefined ? [] : hit.filter((r) => (r.stalls?.MPTCPRetrans ?? 0) > 0).map((r) => (r.wallMs - base) / r.stalls!.MPTCPRetrans!);
-    notes.push(`${name}: MPTCP-level retransmissions in ${hit.length} of ${runs.length} runs (MPTCPRetrans ${sum('MPTCPRetrans')}, WinProbe ${sum('WinProbe')}, ` +
+    notes.push(`${name}: MPTCP-level retransmissions in ${hit.length} of ${runs.length} runs (MPTCPRetrans ${sum('MPTCPRetrans')}, DuplicateData ${sum('DuplicateData')}, WinProbe ${sum('WinProbe')}, ` +
       `TCPToZeroWindowAdv ${sum('TCPToZeroWindowAdv')} in all); median wall throughput of those runs ${rate(hit)}, ` +
       `of the others ${rate(clean)}` +
       `${perRetrans.length > 0 ? `; each MPTCP-level retransmission cost about ${median(perRetrans).toFixed(0)} ms of wall time` : ''}`);

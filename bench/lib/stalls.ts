@@ -5,6 +5,8 @@ import { execIn, parseNetstat, type Lab, type NamespaceRef } from '../../test/la
 export const STALL_COUNTERS = [
   ['MPTcpExt', 'MPTCPRetrans'],
   ['MPTcpExt', 'WinProbe'],
+  // Data that arrived twice: the MPTCP-level retransmission resent what the receiver already had.
+  ['MPTcpExt', 'DuplicateData'],
   ['TcpExt', 'TCPToZeroWindowAdv'],
 ] as const;
 
