@@ -27,7 +27,10 @@ function findPackageRoot(start: string): string {
 export const packageRoot = findPackageRoot(here);
 /** test/lab in the source tree. */
 export const labDir = path.join(packageRoot, 'test', 'lab');
-/** Our compiled CLI entry point (`npm run build` makes it). */
-export const cliEntry = path.join(packageRoot, 'dist', 'src', 'cli', 'main.js');
+/** Our CLI as installed: package.json's bin (the bundle `npm run build` makes). */
+export const cliEntry = path.join(
+  packageRoot,
+  (JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { bin: Record<string, string> }).bin['mptcp-doctor']!,
+);
 /** tsx's loader, for running .ts scripts inside namespaces. */
 export const tsxLoader = 'tsx';

@@ -3,12 +3,10 @@
 // purpose; the multi-namespace lab is test/lab.
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 
-export const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-export const cliPath = join(packageRoot, 'dist', 'src', 'cli', 'main.js');
+export { cliPath, packageRoot } from '../../support/dist.js';
+import { cliPath } from '../../support/dist.js';
 
 /** The compiled CLI; `npm ci` / `npm run build` make it. Fails clearly instead of building here. */
 export function requireCli(): string {
