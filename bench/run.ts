@@ -12,11 +12,12 @@ import { parseArgs } from 'node:util';
 const TMPFS = '/dev/shm';
 process.env.TMPDIR = TMPFS;
 
-const { createLab } = await import('../test/lab/index.js');
+const { createLab, packageRoot } = await import('../test/lab/index.js');
 const { fullConfig, smokeConfig } = await import('./lib/config.js');
 const { describeMachine } = await import('./lib/machine.js');
 const { renderResults } = await import('./lib/report.js');
 const { GROUPS } = await import('./groups.js');
+const { benchCliEntry } = await import('./lib/cli.js');
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 function usage(message: string): never {
@@ -93,7 +94,7 @@ try {
   rmSync(scratch, { recursive: true, force: true });
 }
 machine.loadAtEnd = os.loadavg()[0];
-const results = { schema: 'mptcp-doctor/bench/v1' as const, machine, config, groups, errors, durationMs: Math.round(performance.now() - started) };
+const results = { schema: 'mptcp-doctor/bench/v1' as const, machine, cli: path.relative(packageRoot, benchCliEntry), config, groups, errors, durationMs: Math.round(performance.now() - started) };
 writeFileSync(path.join(outDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
 const analysisFile = path.join(here, 'analysis.md');
 writeFileSync(path.join(outDir, 'RESULTS.md'), renderResults(results, existsSync(analysisFile) ? readFileSync(analysisFile, 'utf8') : undefined));

@@ -3,6 +3,7 @@
 import path from 'node:path';
 import { createLab, startVsftpd } from '../../test/lab/index.js';
 import { alternate, commonRounds, type Contender } from '../lib/alternate.js';
+import { cliArgv } from '../lib/cli.js';
 import { checkSize, parseJson, removeOutput, type BenchContext, type BenchGroup } from '../lib/context.js';
 import { figure, figureOf, MIB } from '../lib/figure.js';
 import { pairedRatios, summarize } from '../lib/stats.js';
@@ -31,7 +32,7 @@ export const aggregation: BenchGroup = {
       const subflowCounts: number[] = [];
       const get = (name: string, tcp: boolean): Contender => ({
         name,
-        argv: () => lab.cliArgv(['get', url, out, '--json', ...(tcp ? ['--tcp'] : [])]),
+        argv: () => cliArgv(['get', url, out, '--json', ...(tcp ? ['--tcp'] : [])]),
         before: () => removeOutput(out),
         verify: (run) => {
           const json = parseJson<TransferJson>(run.stdout);

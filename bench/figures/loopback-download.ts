@@ -4,6 +4,7 @@ import { statfsSync } from 'node:fs';
 import path from 'node:path';
 import { startVsftpd } from '../../test/lab/index.js';
 import { alternate, commonRounds, type Contender } from '../lib/alternate.js';
+import { cliArgv } from '../lib/cli.js';
 import { checkSize, parseJson, removeOutput, type BenchContext, type BenchGroup } from '../lib/context.js';
 import { figure, figureOf, mbPerSecond, MIB } from '../lib/figure.js';
 import { median, pairedRatios } from '../lib/stats.js';
@@ -77,13 +78,13 @@ export const loopbackDownload: BenchGroup = {
     // get --tcp: the same program on plain TCP, which separates our client's own cost from MPTCP's.
     const getTcp: Contender = {
       name: 'get --tcp',
-      argv: () => lab.cliArgv(['get', url, out, '--json', '--tcp']),
+      argv: () => cliArgv(['get', url, out, '--json', '--tcp']),
       before: () => removeOutput(out),
       verify: verifySize,
     };
     const get: Contender = {
       name: 'get',
-      argv: () => lab.cliArgv(['get', url, out, '--json']),
+      argv: () => cliArgv(['get', url, out, '--json']),
       rss: true,
       before: () => removeOutput(out),
       verify: (run) => {

@@ -3,6 +3,7 @@
 import path from 'node:path';
 import { formatSize } from '../../src/server/size.js';
 import { alternate, commonRounds, type Contender } from '../lib/alternate.js';
+import { cliArgv } from '../lib/cli.js';
 import { checkSize, parseJson, removeOutput, type BenchContext, type BenchGroup } from '../lib/context.js';
 import { figure, figureOf, mbPerSecond, MIB } from '../lib/figure.js';
 import { startServe } from '../lib/serve.js';
@@ -28,7 +29,7 @@ export const loopbackServe: BenchGroup = {
     };
     const get: Contender = {
       name: 'get',
-      argv: () => lab.cliArgv(['get', url, out, '--json']),
+      argv: () => cliArgv(['get', url, out, '--json']),
       before: () => removeOutput(out),
       verify: (run) => {
         const json = parseJson<TransferJson>(run.stdout);

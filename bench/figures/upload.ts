@@ -3,6 +3,7 @@
 import path from 'node:path';
 import { startVsftpd } from '../../test/lab/index.js';
 import { alternate, commonRounds, type Contender } from '../lib/alternate.js';
+import { cliArgv } from '../lib/cli.js';
 import { checkSize, parseJson, removeOutput, type BenchContext, type BenchGroup } from '../lib/context.js';
 import { figure, figureOf, mbPerSecond, MIB } from '../lib/figure.js';
 import { writeRandomFile } from '../lib/files.js';
@@ -42,9 +43,9 @@ export const upload: BenchGroup = {
     const contenders = [
       contender('curl', (r) => ['curl', '-sS', '-T', source, ...CURL_TIMES, url('curl', r)], true, false),
       contender('mptcpize-curl', (r) => ['mptcpize', 'run', 'curl', '-sS', '-T', source, ...CURL_TIMES, url('mptcpize-curl', r)], false, false),
-      contender('put', (r) => lab.cliArgv(['put', source, url('put', r), '--json']), true, true),
+      contender('put', (r) => cliArgv(['put', source, url('put', r), '--json']), true, true),
       // put --tcp: our client on plain TCP, to tell its own cost from MPTCP's (vsftpd's receive side).
-      contender('put --tcp', (r) => lab.cliArgv(['put', source, url('put --tcp', r), '--json', '--tcp']), false, false),
+      contender('put --tcp', (r) => cliArgv(['put', source, url('put --tcp', r), '--json', '--tcp']), false, false),
     ];
     try {
       const results = await alternate(lab, 'server', contenders, config.runs, { timeoutMs: 300_000, log: ctx.log, stalls: 'server' });

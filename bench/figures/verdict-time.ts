@@ -1,6 +1,7 @@
 // Time to a verdict: `check` and `probe` (1M from serve over loopback) wall time as a ratio to
 // `node -e 0` (node's own start-up) measured alternately in the same run.
 import { alternate, commonRounds, type Contender } from '../lib/alternate.js';
+import { cliArgv } from '../lib/cli.js';
 import type { BenchContext, BenchGroup } from '../lib/context.js';
 import { figure, figureOf } from '../lib/figure.js';
 import { startServe } from '../lib/serve.js';
@@ -14,10 +15,10 @@ export const verdictTime: BenchGroup = {
     const node: Contender = { name: 'node -e 0', argv: () => [process.execPath, '-e', '0'] };
     // check exits 1 when a check fails (a fresh namespace has no endpoints): still a verdict.
     // The CLI's own start-up: node, yargs and the default command's modules, no work.
-    const version: Contender = { name: '--version', argv: () => lab.cliArgv(['--version']) };
-    const check: Contender = { name: 'check', argv: () => lab.cliArgv(['check', '--json']), acceptExit: [0, 1] };
+    const version: Contender = { name: '--version', argv: () => cliArgv(['--version']) };
+    const check: Contender = { name: 'check', argv: () => cliArgv(['check', '--json']), acceptExit: [0, 1] };
     const serve = await startServe(lab, 2122);
-    const probe: Contender = { name: 'probe', argv: () => lab.cliArgv(['probe', serve.url(), '--size', '1M', '--json']) };
+    const probe: Contender = { name: 'probe', argv: () => cliArgv(['probe', serve.url(), '--size', '1M', '--json']) };
     try {
       const checks = await alternate(lab, 'server', [node, version, check], config.verdictRuns, { timeoutMs: 60_000, log: ctx.log });
       const probes = await alternate(lab, 'server', [node, probe], config.verdictRuns, { timeoutMs: 60_000, log: ctx.log });

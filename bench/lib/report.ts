@@ -7,6 +7,8 @@ import type { Figure, GroupResult } from './figure.js';
 export interface BenchResults {
   schema: 'mptcp-doctor/bench/v1';
   machine: MachineDescription;
+  /** the CLI entry measured (package.json's bin), relative to the package root */
+  cli: string;
   config: BenchConfig;
   groups: GroupResult[];
   /** groups that could not run at all, with the reason */
@@ -47,6 +49,7 @@ export function renderResults(results: BenchResults, analysis?: string): string 
   lines.push(`| memory | ${(m.memoryBytes / 2 ** 30).toFixed(1)} GiB |`);
   lines.push(`| kernel | ${m.kernel} |`);
   lines.push(`| node | ${m.node} |`);
+  lines.push(`| CLI measured | \`${results.cli}\` |`);
   lines.push(`| load average (1 min) at start / end | ${m.loadAtStart.toFixed(2)} / ${m.loadAtEnd?.toFixed(2) ?? '?'} |`);
   lines.push('');
   const all = results.groups.flatMap((g) => g.figures);

@@ -2,6 +2,7 @@
 // capacity runs, and its peak RSS read from /proc (VmHWM) while it still runs.
 import { readFileSync } from 'node:fs';
 import type { Lab, LabProcess, NamespaceRef } from '../../test/lab/index.js';
+import { cliArgv } from './cli.js';
 
 export interface RunningServe {
   process: LabProcess;
@@ -13,9 +14,9 @@ export interface RunningServe {
 
 export async function startServe(lab: Lab, port: number, ns: NamespaceRef = 'server', host = '127.0.0.1'): Promise<RunningServe> {
   // `ip netns exec` execs node in place: the pid we hold is the server's own.
-  const process = lab.spawnNode(ns, [
+  const process = lab.spawn(ns, cliArgv([
     'serve', '--listen', `${host}:${port}`, '--max-clients', '2000', '--max-per-address', '2000',
-  ]);
+  ]));
   try {
     await process.waitForPort(port, 15_000);
   } catch (error) {
