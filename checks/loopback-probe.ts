@@ -9,7 +9,11 @@ const TIMEOUT_MS = 5_000;
 
 export async function runLoopbackProbe(): Promise<LoopbackResult> {
   // Loaded here, not at the top: `check --only` without the selftest should not load the FTP code.
-  const [{ startServer }, { runMode }] = await Promise.all([import('../src/server/server.js'), import('../src/probe/run-mode.js')]);
+  const [{ startServer }, { computeDigest }, { runMode }] = await Promise.all([
+    import('../src/server/server.js'),
+    import('../src/server/digest-cache.js'),
+    import('../src/probe/run-mode.js'),
+  ]);
   const started = Date.now();
   const server = await startServer({ host: '127.0.0.1', port: 0, maxClients: 2, idleTimeoutMs: TIMEOUT_MS });
   try {
@@ -21,6 +25,8 @@ export async function runLoopbackProbe(): Promise<LoopbackResult> {
       timeoutMs: TIMEOUT_MS,
       // Loopback has one path: no endpoint can add a subflow, so none is expected.
       pathManager: { endpoints: [] },
+      // Our own server, in this process: no need to ask what it is, nor to download the digest.
+      farEnd: { serve: true, digest: async () => computeDigest(PROBE_BYTES) },
     });
     if (run.error) throw new Error(`${run.error.stage}: ${run.error.message}`);
     const control = run.connections.find((c) => c.role === 'control');

@@ -40,6 +40,11 @@ export interface RunModeOptions {
   signal?: AbortSignal;
   /** Milliseconds between samples during a transfer. */
   sampleIntervalMs?: number;
+  /**
+   * What the caller already knows of the far end: it is mptcp-doctor serve (no need to ask), and how
+   * to get a probe file's digest without downloading its .sha256 (the in-process self-test).
+   */
+  farEnd?: { serve: true; digest?: (path: string) => Promise<string | undefined> };
 }
 
 export interface ProbeTransfer {
@@ -193,19 +198,22 @@ export async function runMode(options: RunModeOptions): Promise<ProbeRun> {
       }
     }
     if (client && !run.error) {
-      view = await siteMptcp(client);
-      if (view) run.server.kind = 'serve';
-      const path = target.path ?? (view ? `/probe/${formatSize(options.size)}` : undefined);
+      if (!options.farEnd?.serve) view = await siteMptcp(client);
+      const serve = options.farEnd?.serve === true || view !== undefined;
+      if (serve) run.server.kind = 'serve';
+      const path = target.path ?? (serve ? `/probe/${formatSize(options.size)}` : undefined);
       if (!path) {
         throw new ProbeCannotRunError('the URL names no file and the server is not mptcp-doctor serve: give a file to download, e.g. ftp://host/pub/file');
       }
-      await download(client, tracker, run, path, intervalMs, view !== undefined, (data) => (transferData = data));
-      const after = view ? await siteMptcp(client).catch(() => undefined) : undefined;
+      const transfer = await download(client, tracker, run, path, intervalMs, (data) => (transferData = data));
+      // Right after the transfer, so the far end's "last data connection" is this one.
+      const after = serve ? await siteMptcp(client).catch(() => undefined) : undefined;
       if (after) {
         view = after;
         if (!('error' in after.counters)) serverCounters = after.counters.deltas;
       }
-      if (view && options.upload) await upload(client, tracker, run, options.size, intervalMs);
+      if (serve) await verifyDigest(client, tracker, run, transfer, options.farEnd?.digest);
+      if (serve && options.upload) await upload(client, tracker, run, options.size, intervalMs);
     }
   } catch (error) {
     if (error instanceof ProbeCannotRunError) throw error;
@@ -280,9 +288,8 @@ async function download(
   run: ProbeRun,
   path: string,
   intervalMs: number,
-  serve: boolean,
   remember: (data: TrackedConnection | undefined) => void,
-): Promise<void> {
+): Promise<ProbeTransfer> {
   const sink = new HashSink();
   const transfer: ProbeTransfer = { direction: 'download', path, bytes: 0, seconds: 0, matched: null };
   run.transfers.push(transfer);
@@ -301,19 +308,31 @@ async function download(
     transfer.sha256 = sink.digest();
     tracker.sample(tracker.control, 'after-transfer');
   }
-  if (!serve) return;
-  // serve publishes the digest beside each probe file.
-  tracker.setPurpose('checksum');
-  const small = new SmallSink();
-  try {
-    await client.download(`${path}.sha256`, small);
-    const expected = /\b([0-9a-f]{64})\b/i.exec(small.text())?.[1]?.toLowerCase();
-    if (expected) {
-      transfer.expectedSha256 = expected;
-      transfer.matched = expected === transfer.sha256;
+  return transfer;
+}
+
+/** Compares the download with the digest serve publishes beside each probe file (or one the caller knows). */
+async function verifyDigest(
+  client: FtpClient,
+  tracker: ConnectionTracker,
+  run: ProbeRun,
+  transfer: ProbeTransfer,
+  known?: (path: string) => Promise<string | undefined>,
+): Promise<void> {
+  let expected = known ? await known(transfer.path) : undefined;
+  if (!expected) {
+    tracker.setPurpose('checksum');
+    const small = new SmallSink();
+    try {
+      await client.download(`${transfer.path}.sha256`, small);
+      expected = /\b([0-9a-f]{64})\b/i.exec(small.text())?.[1]?.toLowerCase();
+    } catch (error) {
+      run.notes.push(`could not read ${transfer.path}.sha256: ${failure(error).message}`);
     }
-  } catch (error) {
-    run.notes.push(`could not read ${path}.sha256: ${failure(error).message}`);
+  }
+  if (expected) {
+    transfer.expectedSha256 = expected;
+    transfer.matched = expected === transfer.sha256;
   }
 }
 
