@@ -50,6 +50,8 @@ describe('probe on loopback', () => {
     const control = result.connections[0];
     expect(control.samples.map((s: { phase: string }) => s.phase)).toEqual(expect.arrayContaining(['connect', 'login', 'after-EPSV', 'end']));
     expect(control.server).toMatchObject({ socket: 'mptcp', state: 'mptcp', mpCapableReceived: true });
+    // The far end's view of the data connection is the transfer's, not the later .sha256 download's.
+    expect(result.connections[1].server).toMatchObject({ state: 'mptcp', command: 'RETR', bytes: 2 << 20 });
   });
 
   test('against serve listening with plain TCP: fell-back, peer-no-mptcp, exit 1', async () => {
