@@ -15,6 +15,8 @@ export interface TrackedConnection {
   final?: ConnectionReport;
   /** What the data connection was for. */
   purpose: 'control' | 'transfer' | 'checksum' | 'upload';
+  /** Our end's address when the connection was made (what the expected subflow count depends on). */
+  local?: { address: string; family: 4 | 6 };
 }
 
 /** Data-channel commands an FTP ALG looks at. */
@@ -56,10 +58,7 @@ export class ConnectionTracker {
   private readonly started = Date.now();
   private purpose: 'transfer' | 'checksum' | 'upload' = 'transfer';
 
-  constructor(
-    private readonly mode: ProbeMode,
-    private readonly expected: (role: 'control' | 'data', mode: ProbeMode | undefined, report: ConnectionReport) => number,
-  ) {}
+  constructor(private readonly mode: ProbeMode) {}
 
   now(): number {
     return Date.now() - this.started;
@@ -116,13 +115,15 @@ export class ConnectionTracker {
           handle,
           openedAtMs: this.now(),
           purpose: role === 'control' ? 'control' : this.purpose,
+          ...(report?.local ? { local: { address: report.local.address, family: report.local.family } } : {}),
           evidence: {
             role,
             ...(dataMode ? { mode: dataMode } : { mode: this.mode }),
             socket: report?.socket ?? 'mptcp',
             ...(report?.socketReason ? { socketReason: report.socketReason } : {}),
             samples: [],
-            expectedSubflows: report ? this.expected(role, dataMode, report) : 1,
+            // Set when the run ends, from the path manager (read meanwhile, off the critical path).
+            expectedSubflows: 1,
             durationMs: 0,
             commands: [],
           },

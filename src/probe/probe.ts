@@ -42,7 +42,8 @@ function addCounters(into: CounterSnapshot, from: CounterSnapshot | undefined): 
 
 export async function runProbe(options: ProbeOptions): Promise<ProbeResult> {
   const started = Date.now();
-  const pathManager = await readPathManagerView();
+  // Read while the first run talks to the server: `ip` takes tens of milliseconds.
+  const pathManager = readPathManagerView();
   const runs: ProbeRun[] = [];
   for (const mode of options.modes) {
     if (options.signal?.aborted) break;
@@ -55,6 +56,8 @@ export async function runProbe(options: ProbeOptions): Promise<ProbeResult> {
         timeoutMs: options.timeoutMs,
         pathManager,
         signal: options.signal,
+        // Once a run found mptcp-doctor serve, later runs need not ask again.
+        ...(runs.some((run) => run.server.kind === 'serve') ? { farEnd: { serve: true as const } } : {}),
       }),
     );
   }

@@ -36,7 +36,8 @@ export interface RunModeOptions {
   size: number;
   upload: boolean;
   timeoutMs: number;
-  pathManager: PathManagerView;
+  /** The local endpoints and limits; a promise is awaited only when the run is judged. */
+  pathManager: PathManagerView | Promise<PathManagerView>;
   signal?: AbortSignal;
   /** Milliseconds between samples during a transfer. */
   sampleIntervalMs?: number;
@@ -140,11 +141,7 @@ export async function runMode(options: RunModeOptions): Promise<ProbeRun> {
   const { target, mode } = options;
   const intervalMs = options.sampleIntervalMs ?? 250;
   const countersBefore = await readMptcpCounters().catch(() => ({}));
-  const tracker = new ConnectionTracker(mode, (role, dataMode, report) => {
-    // Connections the server opens (active mode) get extra subflows only from the server's endpoints.
-    if (role === 'data' && (dataMode === 'eprt' || dataMode === 'port' || dataMode === 'active')) return 1;
-    return expectedSubflows(options.pathManager, report.local?.address, report.local?.family ?? 4);
-  });
+  const tracker = new ConnectionTracker(mode);
   const controller = new AbortController();
   const timeout = setTimeout(() => controller.abort(), options.timeoutMs);
   const onOuterAbort = () => controller.abort();
@@ -231,6 +228,8 @@ export async function runMode(options: RunModeOptions): Promise<ProbeRun> {
     for (const tracked of tracker.connections) tracker.finish(tracked);
   }
 
+  const pathManager = await options.pathManager;
+  for (const tracked of tracker.connections) tracked.evidence.expectedSubflows = expectedFor(tracked, pathManager);
   run.counters.client = counterDeltas(countersBefore, await readMptcpCounters().catch(() => ({})));
   if (serverCounters) run.counters.server = serverCounters;
   run.anomalies = tracker.anomalies;
@@ -268,6 +267,16 @@ export async function runMode(options: RunModeOptions): Promise<ProbeRun> {
     };
   });
   return run;
+}
+
+/**
+ * Subflows a connection should reach. Connections the server opened (active mode) get extra subflows
+ * only from the server's endpoints, which we cannot see: one is expected.
+ */
+function expectedFor(tracked: TrackedConnection, pathManager: PathManagerView): number {
+  const mode = tracked.evidence.mode;
+  if (tracked.evidence.role === 'data' && (mode === 'eprt' || mode === 'port' || mode === 'active')) return 1;
+  return expectedSubflows(pathManager, tracked.local?.address, tracked.local?.family ?? 4);
 }
 
 /** The far end's listener kind: serve reports it; older serve versions only let us infer MPTCP from a held connection. */
