@@ -39,6 +39,18 @@ function connectionName(c: ProbeConnection): string {
   return c.purpose === 'transfer' ? `data ${c.mode}` : `data ${c.mode} (${c.purpose})`;
 }
 
+/** One row per run: the mode, then control and transfer-data status: a matrix for --mode all. */
+export function renderMatrix(result: ProbeResult, color: boolean): string {
+  const rows = [['mode', 'control', 'data', 'verdict']];
+  for (const run of result.runs) {
+    const control = run.connections.find((c) => c.role === 'control');
+    const data = run.connections.find((c) => c.role === 'data' && c.purpose === 'transfer');
+    const cell = (c: ProbeConnection | undefined) => (c ? paint(color, statusColor(c.status), c.status) : '-');
+    rows.push([run.mode, cell(control), cell(data), run.verdict.cause === 'none' ? run.verdict.status : `${run.verdict.status}: ${run.verdict.cause}`]);
+  }
+  return renderTable(rows);
+}
+
 export function renderProbe(result: ProbeResult, color: boolean, verbose = false): string {
   const lines: string[] = [];
   lines.push(`${result.target.url}: ${verdictLine(result.verdict, color)}`);
@@ -46,6 +58,10 @@ export function renderProbe(result: ProbeResult, color: boolean, verbose = false
   const rate = t.seconds > 0 ? ` at ${formatBytes(t.bytes / t.seconds)}/s` : '';
   const digest = t.matched === null ? '' : t.matched ? ', SHA-256 matched' : paint(color, 'red', ', SHA-256 MISMATCH');
   lines.push(`transferred ${formatBytes(t.bytes)} in ${t.seconds.toFixed(2)} s${rate}${digest}; far end: ${result.target.server === 'serve' ? 'mptcp-doctor serve' : 'FTP server'}`);
+  if (result.runs.length > 1) {
+    lines.push('');
+    lines.push(renderMatrix(result, color).trimEnd());
+  }
   result.runs.forEach((run) => {
     lines.push('');
     lines.push(`${run.mode} mode: ${verdictLine(run.verdict, color)}${run.error ? ` (stopped: ${run.error.message})` : ''}`);
@@ -54,7 +70,7 @@ export function renderProbe(result: ProbeResult, color: boolean, verbose = false
       const most = Math.max(1, ...c.samples.map((s) => s.subflows));
       rows.push([connectionName(c), paint(color, statusColor(c.status), c.status), c.cause, `${most}/${c.expectedSubflows}`, timeline(c)]);
     }
-    lines.push(renderTable(rows));
+    lines.push(renderTable(rows).trimEnd());
     for (const anomaly of run.anomalies) lines.push(`  odd reply: ${anomaly.code} ${anomaly.text} (to ${anomaly.command})`);
     if (verbose) for (const note of run.notes) lines.push(`  note: ${note}`);
   });

@@ -54,6 +54,15 @@ describe('probe on loopback', () => {
     expect(result.connections[1].server).toMatchObject({ state: 'mptcp', command: 'RETR', bytes: 2 << 20 });
   });
 
+  test('--mode all: one run per data mode, summed up in a matrix first', async () => {
+    const human = await run(`ftp://127.0.0.1:${serve.port}/`, '--mode', 'all');
+    expect(human.exitCode).toBe(0);
+    for (const mode of ['epsv', 'pasv', 'eprt', 'port']) {
+      expect(human.stdout).toMatch(new RegExp(`^${mode}\\s+held\\s+held\\s+held$`, 'm'));
+      expect(human.stdout).toContain(`${mode} mode: MPTCP held`);
+    }
+  });
+
   test('against serve listening with plain TCP: fell-back, peer-no-mptcp, exit 1', async () => {
     const result = await run(`ftp://127.0.0.1:${tcpServe.port}/`, '--mode', 'pasv', '--json');
     expect(result.exitCode).toBe(1);
