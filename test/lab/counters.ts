@@ -28,12 +28,5 @@ export async function snapshotCounters(ns: string | undefined, group = 'MPTcpExt
   return parseNetstat(r.stdout)[group] ?? {};
 }
 
-/** after - before, keeping only counters that changed. */
-export function diffCounters(before: Counters, after: Counters): Counters {
-  const delta: Counters = {};
-  for (const [name, value] of Object.entries(after)) {
-    const d = value - (before[name] ?? 0);
-    if (d !== 0) delta[name] = d;
-  }
-  return delta;
-}
+/** after - before, keeping only counters that changed: the same arithmetic the tool itself uses. */
+export { counterDeltas as diffCounters } from '../../src/sys/counters.js';
