@@ -100,8 +100,12 @@ export class ProbeCannotRunError extends Error {
   }
 }
 
-/** FTP failures that say nothing about the path: the probe cannot run (exit 4). */
-const NOT_ABOUT_THE_PATH = new Set(['not-found', 'permission', 'login', 'local']);
+/** FTP failures that say nothing about the path (no such file, login, certificate): the probe cannot run (exit 4). */
+const NOT_ABOUT_THE_PATH = new Set(['not-found', 'permission', 'login', 'local', 'tls']);
+
+function notAboutThePath(error: unknown): boolean {
+  return error instanceof FtpError && NOT_ABOUT_THE_PATH.has(error.kind);
+}
 
 function modeRequest(mode: ProbeMode): ModeRequest {
   return mode;
@@ -178,7 +182,7 @@ export async function runMode(options: RunModeOptions): Promise<ProbeRun> {
       });
       run.server.greeting = client.greeting.message;
     } catch (error) {
-      if (tracker.control) {
+      if (tracker.control && !notAboutThePath(error)) {
         run.error = { ...failure(error), stage: 'connect' };
       } else {
         throw new ProbeCannotRunError(failure(error).message, { cause: error });
@@ -190,7 +194,7 @@ export async function runMode(options: RunModeOptions): Promise<ProbeRun> {
         tracker.sample(tracker.control, 'login');
       } catch (error) {
         const f = failure(error);
-        if (f.kind === 'login') throw new ProbeCannotRunError(f.message, { cause: error });
+        if (notAboutThePath(error)) throw new ProbeCannotRunError(f.message, { cause: error });
         run.error = { ...f, stage: 'login' };
       }
     }
@@ -215,7 +219,7 @@ export async function runMode(options: RunModeOptions): Promise<ProbeRun> {
   } catch (error) {
     if (error instanceof ProbeCannotRunError) throw error;
     // No such file, no permission: the probe cannot run, whatever MPTCP did.
-    if (error instanceof FtpError && NOT_ABOUT_THE_PATH.has(error.kind)) throw new ProbeCannotRunError(error.message, { cause: error });
+    if (notAboutThePath(error)) throw new ProbeCannotRunError((error as Error).message, { cause: error });
     run.error = run.error ?? { ...failure(error), stage: 'transfer' };
   } finally {
     clearTimeout(timeout);

@@ -63,6 +63,19 @@ describe('probe on loopback', () => {
     }
   });
 
+  test('IPv6: [::1] URL, the MPTCP socket and the server on ::1', async () => {
+    const six = await startServer({ host: '::1', port: 0 });
+    try {
+      const result = await run(`ftp://[::1]:${six.port}/`, '--mode', 'epsv', '--json');
+      expect(result.exitCode).toBe(0);
+      const json = JSON.parse(result.stdout);
+      expect(json.verdict.status).toBe('held');
+      expect(json.connections[0].final.remote).toMatchObject({ family: 6, address: '::1' });
+    } finally {
+      await six.close(0);
+    }
+  });
+
   test('against serve listening with plain TCP: fell-back, peer-no-mptcp, exit 1', async () => {
     const result = await run(`ftp://127.0.0.1:${tcpServe.port}/`, '--mode', 'pasv', '--json');
     expect(result.exitCode).toBe(1);

@@ -30,6 +30,18 @@ describe.skipIf(skip)('probe, two clean client paths', () => {
     await lab().unshape(2);
   });
 
+  test('explicit FTPS (ftpes://) against vsftpd with its certificate: held, the ALG-proof way', async () => {
+    const ftp = await startVsftpd(lab(), { mptcp: true, port: 2104, tls: { require: true }, files: { 'f.bin': 1 << 20 } });
+    const url = ftp.url('f.bin').replace(/^ftp:/, 'ftpes:');
+    const refused = await probe(lab(), url, ['--mode', 'epsv']).catch((error: Error) => error);
+    expect(refused).toBeInstanceOf(Error); // no --ca: the self-signed certificate is not trusted, no JSON
+    const { exitCode, result } = await probe(lab(), url, ['--mode', 'epsv', '--ca', ftp.certificate!]);
+    expect(result.verdict.status).toBe('held');
+    expect(result.transfer.sha256).toBe(ftp.files['f.bin']!.sha256);
+    expect(exitCode).toBe(0);
+    await ftp.stop();
+  });
+
   test('against serve: passive and active runs held, SHA-256 checked, the server saw MPTCP', async () => {
     const serve = await startServe(lab(), 2121);
     const { exitCode, result } = await probe(lab(), serve.url, ['--size', '4M']);
