@@ -118,7 +118,14 @@ function handshakeFallback(c: ConnectionEvidence, evidence: ProbeEvidence): Verd
     ]);
   }
   const capable = serverKnownCapable(evidence);
-  if (capable) return verdict('fell-back', 'option-stripped', [...facts, capable, ...synackFallback]);
+  if (capable) {
+    return verdict('fell-back', 'option-stripped', [
+      ...facts,
+      capable,
+      ...synackFallback,
+      'so the option was lost on this connection\'s path or port, unless the server enables MPTCP on some of its sockets only',
+    ]);
+  }
   return verdict('fell-back', 'peer-or-path-no-mptcp', [
     ...facts,
     ...(synackFallback.length > 0 ? synackFallback.map((f) => `${f} (SYN-ACK without MP_CAPABLE)`) : []),
