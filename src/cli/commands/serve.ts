@@ -102,6 +102,21 @@ export const serveCommand = defineCommand({
       }
       throw error;
     }
+    const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
+    // Handlers first, announcement second: whoever waits for "serving" may signal us at once.
+    const stopped = new Promise<void>((resolve) => {
+      let stops = 0;
+      const onSignal = () => {
+        stops += 1;
+        // First signal: graceful; second: stop now.
+        void server.close(stops === 1 ? options.grace * 1000 : 0).then(() => {
+          for (const signal of signals) process.off(signal, onSignal);
+          resolve();
+        });
+        if (stops > 1) resolve();
+      };
+      for (const signal of signals) process.on(signal, onSignal);
+    });
     if (options.json) {
       const json: ServeJson = {
         schema: 'mptcp-doctor/serve/v1',
@@ -118,20 +133,7 @@ export const serveCommand = defineCommand({
       const kind = server.socket === 'mptcp' ? 'MPTCP' : `plain TCP${server.tcpReason ? ` (${describeTcpReason(server.tcpReason)})` : ''}`;
       output.out(`serving ftp://${where}/ with ${kind}${tls ? ', AUTH TLS available' : ''}; Ctrl-C stops`);
     }
-    const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
-    await new Promise<void>((resolve) => {
-      let stops = 0;
-      const onSignal = () => {
-        stops += 1;
-        // First signal: graceful; second: stop now.
-        void server.close(stops === 1 ? options.grace * 1000 : 0).then(() => {
-          for (const signal of signals) process.off(signal, onSignal);
-          resolve();
-        });
-        if (stops > 1) resolve();
-      };
-      for (const signal of signals) process.on(signal, onSignal);
-    });
+    await stopped;
     return ExitCode.ok;
   },
 });
