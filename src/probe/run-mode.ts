@@ -2,7 +2,7 @@
 // what it saw (SITE MPTCP, when it is mptcp-doctor serve), and judge the evidence.
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { FtpClient, type FtpSecurity, type ModeRequest, type TlsSettings } from '../ftp/index.js';
+import { FtpClient, type FtpSecurity, type TlsSettings } from '../ftp/index.js';
 import { FtpError } from '../ftp/errors.js';
 import type { ConnectionReport } from '../net/report.js';
 import { probeSegments } from '../server/probe-stream.js';
@@ -107,10 +107,6 @@ function notAboutThePath(error: unknown): boolean {
   return error instanceof FtpError && NOT_ABOUT_THE_PATH.has(error.kind);
 }
 
-function modeRequest(mode: ProbeMode): ModeRequest {
-  return mode;
-}
-
 async function siteMptcp(client: FtpClient): Promise<SiteMptcpView | undefined> {
   try {
     const reply = await client.sendCommand('SITE MPTCP');
@@ -173,7 +169,8 @@ export async function runMode(options: RunModeOptions): Promise<ProbeRun> {
         tls: target.tls,
         tcp: target.tcp,
         family: target.family,
-        mode: modeRequest(mode),
+        // ProbeMode is a ModeRequest: 'passive'/'active' let the client fall back (EPSV->PASV, EPRT->PORT).
+        mode,
         observer: tracker.observer(),
         signal: controller.signal,
         connectTimeoutMs: Math.min(10_000, options.timeoutMs),

@@ -66,10 +66,6 @@ export const ADVICE: Record<VerdictCause, string[]> = {
   'path-failed': ['a path failed during the transfer and MPTCP carried on over the others (MPTCP working as intended): check that link'],
 };
 
-function sum(counters: CounterSnapshot | undefined, names: string[]): number {
-  return names.reduce((total, name) => total + (counters?.[name] ?? 0), 0);
-}
-
 function nonZero(counters: CounterSnapshot | undefined, names: string[], side: string): string[] {
   return names.filter((name) => (counters?.[name] ?? 0) > 0).map((name) => `${side} counter ${name} +${counters![name]}`);
 }
@@ -308,5 +304,3 @@ export function judgeProbe(evidence: ProbeEvidence): { overall: Verdict; connect
   const { status, cause, evidence: facts, advice } = worstVerdict(connections);
   return { overall: { status, cause, evidence: facts, advice }, connections };
 }
-
-export { sum as sumCounters };
