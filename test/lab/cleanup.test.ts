@@ -31,7 +31,9 @@ describe.skipIf(skip)('lab: cleanup', () => {
     // A live control session: vsftpd forks a child per client that outlives nothing of ours.
     const session = lab.spawn('client', ['mptcpize', 'run', 'curl', '-sS', '--max-time', '30', '--limit-rate', '20k', '-o', '/dev/null', ftp.url('x.bin')]);
     lab.spawn('server', ['sh', '-c', 'sleep 300; true']);
-    await until(() => lab.pids('server').length >= 4, 5000); // vsftpd, its session (2 processes), sh, sleep
+    // vsftpd, its session (2 processes), sh, sleep; and curl in the client. Generous: a loaded CI machine is slow.
+    const ready = await until(() => lab.pids('server').length >= 4 && lab.pids('client').length >= 1, 20_000);
+    expect(ready).toBe(true);
     const namespaces = Object.values(lab.namespaces) as string[];
     const pids = [...lab.pids('client'), ...lab.pids('server')];
     expect(pids.length).toBeGreaterThanOrEqual(5);
