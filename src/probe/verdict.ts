@@ -94,10 +94,10 @@ function handshakeFallback(c: ConnectionEvidence, evidence: ProbeEvidence): Verd
     return verdict('fell-back', 'blackhole', [...facts, ...blackhole]);
   }
   const synackFallback = nonZero(evidence.clientCounters, ['MPCapableFallbackSYNACK'], 'client');
+  if (evidence.server.listener === 'tcp') {
+    return verdict('fell-back', 'peer-no-mptcp', [...facts, 'the far end says its listening socket is plain TCP']);
+  }
   if (c.server) {
-    if (evidence.server.listener === 'tcp') {
-      return verdict('fell-back', 'peer-no-mptcp', [...facts, 'the far end says its listening socket is plain TCP']);
-    }
     const sawMpCapable = c.server.mpCapableReceived ?? c.server.socket === 'mptcp';
     if (!sawMpCapable) {
       return verdict('fell-back', 'option-stripped', [

@@ -2,6 +2,7 @@
 // suggested fixes and a count line. Shared by `check` and `fix`.
 import type { CheckResult, ResultStatus } from '../../checks/types.js';
 import { paint, renderTable, TERMINAL_WIDTH } from './table.js';
+import { wrapText } from './wrap.js';
 
 export const STATUS_ORDER: readonly ResultStatus[] = ['error', 'fail', 'warn', 'pass', 'skip'];
 
@@ -22,23 +23,6 @@ export function formatCommand(argv: readonly string[]): string {
   return argv.map((arg) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`)).join(' ');
 }
 
-/** Word-wraps `text` to `width` columns, every line starting with `indent` (the first with `first`). */
-export function wrapText(text: string, width: number, indent: string, first = indent): string {
-  const lines: string[] = [];
-  let line = first;
-  let empty = true;
-  for (const word of text.split(/\s+/).filter(Boolean)) {
-    if (!empty && line.length + 1 + word.length > width) {
-      lines.push(line);
-      line = indent;
-      empty = true;
-    }
-    line += (empty ? '' : ' ') + word;
-    empty = false;
-  }
-  lines.push(line);
-  return lines.join('\n');
-}
 
 export function sortByStatus(results: readonly CheckResult[]): CheckResult[] {
   return [...results].sort((a, b) => STATUS_ORDER.indexOf(a.status) - STATUS_ORDER.indexOf(b.status));
@@ -79,3 +63,5 @@ export function renderChecks(results: readonly CheckResult[], options: RenderChe
   blocks.push(renderCountLine(results, options.color));
   return blocks.join('\n\n');
 }
+
+export { wrapText };

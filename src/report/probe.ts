@@ -3,7 +3,8 @@ import type { ProbeConnection } from '../probe/run-mode.js';
 import type { ProbeResult } from '../probe/probe.js';
 import type { Verdict } from '../probe/verdict.js';
 import { formatBytes } from './connection.js';
-import { paint, renderTable } from './table.js';
+import { paint, renderTable, TERMINAL_WIDTH } from './table.js';
+import { wrapText } from './wrap.js';
 
 const STATUS_TEXT: Record<Verdict['status'], string> = {
   held: 'MPTCP held',
@@ -51,13 +52,18 @@ export function renderMatrix(result: ProbeResult, color: boolean): string {
   return renderTable(rows);
 }
 
+/** A list item wrapped to the terminal: "  - text", continuation lines under the text. */
+function bullet(text: string, indent = '  - '): string {
+  return wrapText(text, TERMINAL_WIDTH, ' '.repeat(indent.length), indent);
+}
+
 export function renderProbe(result: ProbeResult, color: boolean, verbose = false): string {
   const lines: string[] = [];
   lines.push(`${result.target.url}: ${verdictLine(result.verdict, color)}`);
   const t = result.transfer;
   const rate = t.seconds > 0 ? ` at ${formatBytes(t.bytes / t.seconds)}/s` : '';
   const digest = t.matched === null ? '' : t.matched ? ', SHA-256 matched' : paint(color, 'red', ', SHA-256 MISMATCH');
-  lines.push(`transferred ${formatBytes(t.bytes)} in ${t.seconds.toFixed(2)} s${rate}${digest}; far end: ${result.target.server === 'serve' ? 'mptcp-doctor serve' : 'FTP server'}`);
+  lines.push(wrapText(`transferred ${formatBytes(t.bytes)} in ${t.seconds.toFixed(2)} s${rate}${digest}; far end: ${result.target.server === 'serve' ? 'mptcp-doctor serve' : 'FTP server'}`, TERMINAL_WIDTH, '  ', ''));
   if (result.runs.length > 1) {
     lines.push('');
     lines.push(renderMatrix(result, color).trimEnd());
@@ -65,28 +71,30 @@ export function renderProbe(result: ProbeResult, color: boolean, verbose = false
   result.runs.forEach((run) => {
     lines.push('');
     lines.push(`${run.mode} mode: ${verdictLine(run.verdict, color)}${run.error ? ` (stopped: ${run.error.message})` : ''}`);
-    const rows = [['connection', 'status', 'cause', 'subflows', 'timeline']];
+    const rows = [['connection', 'status', 'cause', 'subflows']];
     for (const c of run.connections) {
       const most = Math.max(1, ...c.samples.map((s) => s.subflows));
-      rows.push([connectionName(c), paint(color, statusColor(c.status), c.status), c.cause, `${most}/${c.expectedSubflows}`, timeline(c)]);
+      rows.push([connectionName(c), paint(color, statusColor(c.status), c.status), c.cause, `${most} of ${c.expectedSubflows}`]);
     }
     lines.push(renderTable(rows).trimEnd());
-    for (const anomaly of run.anomalies) lines.push(`  odd reply: ${anomaly.code} ${anomaly.text} (to ${anomaly.command})`);
-    if (verbose) for (const note of run.notes) lines.push(`  note: ${note}`);
+    // state/subflows over time: "mptcp/1 connect..login > mptcp/2 after-EPSV..end"
+    for (const c of run.connections) lines.push(wrapText(timeline(c), TERMINAL_WIDTH, '    ', `  ${connectionName(c)}: `));
+    for (const anomaly of run.anomalies) lines.push(bullet(`odd reply: ${anomaly.code} ${anomaly.text} (to ${anomaly.command})`, '  '));
+    if (verbose) for (const note of run.notes) lines.push(bullet(`note: ${note}`, '  '));
   });
   if (result.verdict.status !== 'held' || verbose) {
     lines.push('');
     lines.push('evidence:');
-    for (const fact of result.verdict.evidence) lines.push(`  - ${fact}`);
+    for (const fact of result.verdict.evidence) lines.push(bullet(fact));
     const counters = Object.entries(result.counters.client).filter(([name]) => name !== 'MPCurrEstab');
-    if (counters.length > 0) lines.push(`  - client MPTcpExt deltas: ${counters.map(([n, v]) => `${n} +${v}`).join(', ')}`);
+    if (counters.length > 0) lines.push(bullet(`client MPTcpExt deltas: ${counters.map(([n, v]) => `${n} +${v}`).join(', ')}`));
     if (result.counters.server) {
       const server = Object.entries(result.counters.server).filter(([name]) => name !== 'MPCurrEstab');
-      if (server.length > 0) lines.push(`  - server MPTcpExt deltas: ${server.map(([n, v]) => `${n} +${v}`).join(', ')}`);
+      if (server.length > 0) lines.push(bullet(`server MPTcpExt deltas: ${server.map(([n, v]) => `${n} +${v}`).join(', ')}`));
     }
     if (result.verdict.advice.length > 0) {
       lines.push('advice:');
-      for (const advice of result.verdict.advice) lines.push(`  - ${advice}`);
+      for (const advice of result.verdict.advice) lines.push(bullet(advice));
     }
   }
   return lines.join('\n');

@@ -76,6 +76,15 @@ describe('probe on loopback', () => {
     }
   });
 
+  test('a fallback explained for people: evidence and advice, within 80 columns', async () => {
+    const human = await run(`ftp://127.0.0.1:${tcpServe.port}/`, '--mode', 'epsv');
+    expect(human.exitCode).toBe(1);
+    expect(human.stdout.split('\n')[0]).toBe(`ftp://127.0.0.1:${tcpServe.port}/: MPTCP fell back to TCP: peer-no-mptcp`);
+    expect(human.stdout).toMatch(/^evidence:$/m);
+    expect(human.stdout).toMatch(/^advice:$/m);
+    for (const line of human.stdout.split('\n')) expect(line.length).toBeLessThanOrEqual(80);
+  });
+
   test('against serve listening with plain TCP: fell-back, peer-no-mptcp, exit 1', async () => {
     const result = await run(`ftp://127.0.0.1:${tcpServe.port}/`, '--mode', 'pasv', '--json');
     expect(result.exitCode).toBe(1);
