@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import type { Argv } from 'yargs';
 import {
   FtpClient, FtpCredentialsError, FtpError, FtpUrlError, resolveCredentials, summarizeReply,
-  type FtpObserver, type FtpUrl, type ModeRequest,
+  type FileTransferResult, type FtpObserver, type FtpUrl, type ModeRequest,
 } from '../../ftp/index.js';
 import type { ConnectionReport } from '../../net/report.js';
 import type { TransferConnection } from '../../report/transfer.js';
@@ -281,4 +281,78 @@ export function stallNotes(counters: CounterWindow | undefined): string[] {
     `the receive window closed ${closed} time${closed === 1 ? '' : 's'}, ${probes} MPTCP window probe${probes === 1 ? '' : 's'} (counters of this network namespace): ` +
       'a receiver that drains slowly (busy CPU, slow disk) stalls its sender',
   ];
+}
+
+/** What get and put report after one transfer. */
+export interface TransferSession {
+  result: FileTransferResult;
+  security: OpenedClient['security'];
+  /** The control connection (sampled before QUIT) and every data connection (sampled before close). */
+  connections: TransferConnection[];
+  notes: string[];
+  counters: CounterWindow | undefined;
+  allMptcp: boolean;
+  bytes: number;
+  durationMs: number;
+}
+
+export interface TransferSessionOptions {
+  url: FtpUrl;
+  options: GlobalOptions & FtpCommonOptions;
+  output: Output;
+  /** Progress bar label: 'get' or 'put'. */
+  label: string;
+  /** The transfer itself, given the logged-in client and the progress bar's start. */
+  transfer(client: FtpClient, onStart: (start: { offset: number; size?: number }) => void): Promise<FileTransferResult>;
+  /** Note when there was nothing left to move. */
+  alreadyComplete: string;
+  /** Error message when Ctrl-C interrupted it. */
+  interrupted: string;
+}
+
+/**
+ * One get or put: connect, log in, transfer with a progress bar and Ctrl-C handling, close, and
+ * gather the per-connection MPTCP report with the namespace's counter deltas. Errors come back
+ * scrubbed of the password; an interrupted transfer keeps what it wrote (the .part, for get).
+ */
+export async function runTransferSession(session: TransferSessionOptions): Promise<TransferSession> {
+  const { url, options, output } = session;
+  const log: ConnectionLog = { connections: [], notes: [] };
+  const bar = await progressBar(output, session.label);
+  let offset = 0;
+  const scrubber = new Scrubber();
+  const observer = commandObserver(output, options.verbose, log, (bytes) => bar.update(offset + bytes), scrubber);
+  const interrupt = interruptSignal();
+  let opened: OpenedClient | undefined;
+  try {
+    const counterWindow = await startCounters();
+    opened = await openClient(url, options, observer, interrupt.signal, scrubber);
+    const result = await session.transfer(opened.client, ({ offset: start, size }) => {
+      offset = start;
+      bar.start(size, start);
+    });
+    bar.stop();
+    const control = await opened.client.close();
+    const counters = await counterWindow.end();
+    const connections: TransferConnection[] = [{ role: 'control', ...control }, ...log.connections];
+    const notes = [...log.notes, ...mptcpNotes(connections), ...stallNotes(counters)];
+    if (!result.transfer) notes.push(session.alreadyComplete);
+    return {
+      result,
+      security: opened.security,
+      connections,
+      notes,
+      counters,
+      allMptcp: allMptcp(connections),
+      bytes: result.transfer?.bytes ?? 0,
+      durationMs: result.transfer?.durationMs ?? 0,
+    };
+  } catch (error) {
+    bar.stop();
+    if (opened && !opened.client.control.closed) opened.client.ctx.close();
+    if (interrupt.signal.aborted) throw new FtpError(session.interrupted, 'aborted');
+    throw scrubber.error(error);
+  } finally {
+    interrupt.dispose();
+  }
 }

@@ -1,16 +1,13 @@
 // mptcp-doctor get URL [FILE]: one FTP/FTPS download over MPTCP into FILE.part, renamed when
 // complete, with a progress bar and an MPTCP report of every connection at the end.
 import { existsSync } from 'node:fs';
-import { FtpError, downloadFile, parseFtpUrl, partPath, remoteBasename, type DownloadTarget } from '../../ftp/index.js';
+import { downloadFile, parseFtpUrl, partPath, remoteBasename, type DownloadTarget } from '../../ftp/index.js';
 import type { TransferConnection } from '../../report/transfer.js';
 import { defineCommand } from '../command.js';
 import { UsageError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { writeJson } from '../output.js';
-import {
-  Scrubber, allMptcp, checkCommonOptions, startCounters, stallNotes, commandObserver, ftpOptions, interruptSignal, mptcpNotes, openClient, progressBar,
-  type ConnectionLog, type CounterWindow, type FtpCommonOptions,
-} from './ftp-common.js';
+import { checkCommonOptions, ftpOptions, runTransferSession, type CounterWindow, type FtpCommonOptions } from './ftp-common.js';
 
 export interface GetJson {
   schema: 'mptcp-doctor/get/v1';
@@ -68,86 +65,49 @@ export const getCommand = defineCommand<GetOptions>({
     if (toStdout && options.continue) throw new UsageError('--continue needs a file, not stdout');
     if (!toStdout && existsSync(local) && !options.force) throw new UsageError(`${local} exists (use --force to overwrite)`);
 
-    const log: ConnectionLog = { connections: [], notes: [] };
-    const bar = await progressBar(output, 'get');
-    let offset = 0;
-    const scrubber = new Scrubber();
-    const observer = commandObserver(output, options.verbose, log, (bytes) => bar.update(offset + bytes), scrubber);
-    const interrupt = interruptSignal();
     const target: DownloadTarget = toStdout ? { kind: 'stream', stream: process.stdout } : { kind: 'file', path: local };
-    let opened: Awaited<ReturnType<typeof openClient>> | undefined;
-    try {
-      const counterWindow = await startCounters();
-      opened = await openClient(url, options, observer, interrupt.signal, scrubber);
-      const result = await downloadFile(opened.client, {
+    const session = await runTransferSession({
+      url,
+      options,
+      output,
+      label: 'get',
+      transfer: (client, onStart) =>
+        downloadFile(client, { remotePath: url.path, target, force: options.force, resume: options.continue, onStart }),
+      alreadyComplete: `${partPath(local)} was already complete`,
+      interrupted: toStdout ? 'interrupted' : `interrupted; kept ${partPath(local)} (resume with --continue)`,
+    });
+    const { result, connections, notes, bytes, durationMs, counters } = session;
+    if (options.json) {
+      const json: GetJson = {
+        schema: 'mptcp-doctor/get/v1',
+        url: url.display,
         remotePath: url.path,
-        target,
-        force: options.force,
-        resume: options.continue,
-        onStart: ({ offset: start, size }) => {
-          offset = start;
-          bar.start(size, start);
-        },
-      });
-      bar.stop();
-      const control = await opened.client.close();
-      const counters = await counterWindow.end();
-      const connections: TransferConnection[] = [{ role: 'control', ...control }, ...log.connections];
-      const durationMs = result.transfer?.durationMs ?? 0;
-      const notes = [...log.notes, ...mptcpNotes(connections), ...stallNotes(counters)];
-      if (!result.transfer) notes.push(`${partPath(local)} was already complete`);
-      const mptcp = allMptcp(connections);
-      const report = {
-        direction: 'download' as const,
-        local,
-        remote: url.display,
-        bytes: result.transfer?.bytes ?? 0,
+        file: local,
+        bytes,
         totalBytes: result.totalBytes,
         offset: result.offset,
+        remoteSize: result.remoteSize ?? null,
         durationMs,
+        bytesPerSecond: durationMs > 0 ? Math.round((bytes * 1000) / durationMs) : 0,
+        mode: result.transfer?.mode ?? null,
+        tls: session.security !== 'none',
+        tcpForced: options.tcp,
         connections,
+        allMptcp: session.allMptcp,
+        ok: !options['require-mptcp'] || session.allMptcp,
         notes,
+        counters: counters ?? null,
       };
-      if (options.json) {
-        const json: GetJson = {
-          schema: 'mptcp-doctor/get/v1',
-          url: url.display,
-          remotePath: url.path,
-          file: local,
-          bytes: report.bytes,
-          totalBytes: result.totalBytes,
-          offset: result.offset,
-          remoteSize: result.remoteSize ?? null,
-          durationMs,
-          bytesPerSecond: durationMs > 0 ? Math.round((report.bytes * 1000) / durationMs) : 0,
-          mode: result.transfer?.mode ?? null,
-          tls: opened.security !== 'none',
-          tcpForced: options.tcp,
-          connections,
-          allMptcp: mptcp,
-          ok: !options['require-mptcp'] || mptcp,
-          notes,
-          counters: counters ?? null,
-        };
-        writeJson(output, json);
-      } else {
-        // With "-" the data owns stdout: the report goes to stderr.
-        // The table renderer loads only for human output (--json skips its start-up cost).
-        const { renderTransfer } = await import('../../report/transfer.js');
-        const text = renderTransfer(report, output.color && !toStdout);
-        if (toStdout) output.log(text);
-        else output.out(text);
-      }
-      return options['require-mptcp'] && !mptcp ? ExitCode.problem : ExitCode.ok;
-    } catch (error) {
-      bar.stop();
-      if (opened && !opened.client.control.closed) opened.client.ctx.close();
-      if (interrupt.signal.aborted) {
-        throw new FtpError(toStdout ? 'interrupted' : `interrupted; kept ${partPath(local)} (resume with --continue)`, 'aborted');
-      }
-      throw scrubber.error(error);
-    } finally {
-      interrupt.dispose();
+      writeJson(output, json);
+    } else {
+      // With "-" the data owns stdout: the report goes to stderr.
+      // The table renderer loads only for human output (--json skips its start-up cost).
+      const { renderTransfer } = await import('../../report/transfer.js');
+      const report = { direction: 'download' as const, local, remote: url.display, bytes, totalBytes: result.totalBytes, offset: result.offset, durationMs, connections, notes };
+      const text = renderTransfer(report, output.color && !toStdout);
+      if (toStdout) output.log(text);
+      else output.out(text);
     }
+    return options['require-mptcp'] && !session.allMptcp ? ExitCode.problem : ExitCode.ok;
   },
 });

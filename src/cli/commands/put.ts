@@ -2,16 +2,13 @@
 // --continue), with a progress bar and an MPTCP report of every connection at the end.
 import { statSync } from 'node:fs';
 import { basename } from 'node:path';
-import { FtpError, parseFtpUrl, uploadFile } from '../../ftp/index.js';
+import { parseFtpUrl, uploadFile } from '../../ftp/index.js';
 import type { TransferConnection } from '../../report/transfer.js';
 import { defineCommand } from '../command.js';
 import { UsageError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { writeJson } from '../output.js';
-import {
-  Scrubber, allMptcp, checkCommonOptions, startCounters, stallNotes, commandObserver, ftpOptions, interruptSignal, mptcpNotes, openClient, progressBar,
-  type ConnectionLog, type CounterWindow, type FtpCommonOptions,
-} from './ftp-common.js';
+import { checkCommonOptions, ftpOptions, runTransferSession, type CounterWindow, type FtpCommonOptions } from './ftp-common.js';
 
 export interface PutJson {
   schema: 'mptcp-doctor/put/v1';
@@ -61,68 +58,42 @@ export const putCommand = defineCommand<PutOptions>({
     }
     if (!isFile) throw new UsageError(`${options.file} is not a regular file`);
 
-    const log: ConnectionLog = { connections: [], notes: [] };
-    const bar = await progressBar(output, 'put');
-    let offset = 0;
-    const scrubber = new Scrubber();
-    const observer = commandObserver(output, options.verbose, log, (bytes) => bar.update(offset + bytes), scrubber);
-    const interrupt = interruptSignal();
-    let opened: Awaited<ReturnType<typeof openClient>> | undefined;
-    try {
-      const counterWindow = await startCounters();
-      opened = await openClient(url, options, observer, interrupt.signal, scrubber);
-      const result = await uploadFile(opened.client, {
-        localPath: options.file,
+    const session = await runTransferSession({
+      url,
+      options,
+      output,
+      label: 'put',
+      transfer: (client, onStart) => uploadFile(client, { localPath: options.file, remotePath, resume: options.continue, onStart }),
+      alreadyComplete: 'the remote file was already complete',
+      interrupted: 'interrupted (resume with --continue)',
+    });
+    const { result, connections, notes, bytes, durationMs, counters } = session;
+    const display = url.isDirectory || !url.path ? `${url.display}${encodeURIComponent(basename(options.file))}` : url.display;
+    if (options.json) {
+      const json: PutJson = {
+        schema: 'mptcp-doctor/put/v1',
+        url: display,
         remotePath,
-        resume: options.continue,
-        onStart: ({ offset: start, size }) => {
-          offset = start;
-          bar.start(size, start);
-        },
-      });
-      bar.stop();
-      const control = await opened.client.close();
-      const counters = await counterWindow.end();
-      const connections: TransferConnection[] = [{ role: 'control', ...control }, ...log.connections];
-      const durationMs = result.transfer?.durationMs ?? 0;
-      const notes = [...log.notes, ...mptcpNotes(connections), ...stallNotes(counters)];
-      if (!result.transfer) notes.push('the remote file was already complete');
-      const mptcp = allMptcp(connections);
-      const display = url.isDirectory || !url.path ? `${url.display}${encodeURIComponent(basename(options.file))}` : url.display;
-      const bytes = result.transfer?.bytes ?? 0;
-      if (options.json) {
-        const json: PutJson = {
-          schema: 'mptcp-doctor/put/v1',
-          url: display,
-          remotePath,
-          file: options.file,
-          bytes,
-          totalBytes: result.totalBytes,
-          offset: result.offset,
-          durationMs,
-          bytesPerSecond: durationMs > 0 ? Math.round((bytes * 1000) / durationMs) : 0,
-          mode: result.transfer?.mode ?? null,
-          tls: opened.security !== 'none',
-          tcpForced: options.tcp,
-          connections,
-          allMptcp: mptcp,
-          ok: !options['require-mptcp'] || mptcp,
-          notes,
-          counters: counters ?? null,
-        };
-        writeJson(output, json);
-      } else {
-        const { renderTransfer } = await import('../../report/transfer.js');
-        output.out(renderTransfer({ direction: 'upload', local: options.file, remote: display, bytes, totalBytes: result.totalBytes, offset: result.offset, durationMs, connections, notes }, output.color));
-      }
-      return options['require-mptcp'] && !mptcp ? ExitCode.problem : ExitCode.ok;
-    } catch (error) {
-      bar.stop();
-      if (opened && !opened.client.control.closed) opened.client.ctx.close();
-      if (interrupt.signal.aborted) throw new FtpError('interrupted (resume with --continue)', 'aborted');
-      throw scrubber.error(error);
-    } finally {
-      interrupt.dispose();
+        file: options.file,
+        bytes,
+        totalBytes: result.totalBytes,
+        offset: result.offset,
+        durationMs,
+        bytesPerSecond: durationMs > 0 ? Math.round((bytes * 1000) / durationMs) : 0,
+        mode: result.transfer?.mode ?? null,
+        tls: session.security !== 'none',
+        tcpForced: options.tcp,
+        connections,
+        allMptcp: session.allMptcp,
+        ok: !options['require-mptcp'] || session.allMptcp,
+        notes,
+        counters: counters ?? null,
+      };
+      writeJson(output, json);
+    } else {
+      const { renderTransfer } = await import('../../report/transfer.js');
+      output.out(renderTransfer({ direction: 'upload', local: options.file, remote: display, bytes, totalBytes: result.totalBytes, offset: result.offset, durationMs, connections, notes }, output.color));
     }
+    return options['require-mptcp'] && !session.allMptcp ? ExitCode.problem : ExitCode.ok;
   },
 });
