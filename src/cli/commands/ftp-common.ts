@@ -356,3 +356,42 @@ export async function runTransferSession(session: TransferSessionOptions): Promi
     interrupt.dispose();
   }
 }
+
+/** The JSON fields get/v1 and put/v1 share. */
+export interface TransferJsonFields {
+  /** Bytes moved by this run. */
+  bytes: number;
+  /** Size of the file at the end (resume offset + bytes). */
+  totalBytes: number;
+  offset: number;
+  durationMs: number;
+  bytesPerSecond: number;
+  mode: string | null;
+  tls: boolean;
+  tcpForced: boolean;
+  connections: TransferConnection[];
+  allMptcp: boolean;
+  ok: boolean;
+  notes: string[];
+  /** Counter deltas of the client's network namespace over the whole command (null if unreadable). */
+  counters: CounterWindow | null;
+}
+
+export function transferJsonFields(session: TransferSession, options: FtpCommonOptions): TransferJsonFields {
+  const { result, bytes, durationMs } = session;
+  return {
+    bytes,
+    totalBytes: result.totalBytes,
+    offset: result.offset,
+    durationMs,
+    bytesPerSecond: durationMs > 0 ? Math.round((bytes * 1000) / durationMs) : 0,
+    mode: result.transfer?.mode ?? null,
+    tls: session.security !== 'none',
+    tcpForced: options.tcp,
+    connections: session.connections,
+    allMptcp: session.allMptcp,
+    ok: !options['require-mptcp'] || session.allMptcp,
+    notes: session.notes,
+    counters: session.counters ?? null,
+  };
+}

@@ -2,36 +2,19 @@
 // complete, with a progress bar and an MPTCP report of every connection at the end.
 import { existsSync } from 'node:fs';
 import { downloadFile, parseFtpUrl, partPath, remoteBasename, type DownloadTarget } from '../../ftp/index.js';
-import type { TransferConnection } from '../../report/transfer.js';
 import { defineCommand } from '../command.js';
 import { UsageError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { writeJson } from '../output.js';
-import { checkCommonOptions, ftpOptions, runTransferSession, type CounterWindow, type FtpCommonOptions } from './ftp-common.js';
+import { checkCommonOptions, ftpOptions, runTransferSession, transferJsonFields, type FtpCommonOptions, type TransferJsonFields } from './ftp-common.js';
 
-export interface GetJson {
+export interface GetJson extends TransferJsonFields {
   schema: 'mptcp-doctor/get/v1';
   url: string;
   remotePath: string;
   /** Local path, or "-" for stdout. */
   file: string;
-  /** Bytes moved by this run. */
-  bytes: number;
-  /** Size of the file at the end (resume offset + bytes). */
-  totalBytes: number;
-  offset: number;
   remoteSize: number | null;
-  durationMs: number;
-  bytesPerSecond: number;
-  mode: string | null;
-  tls: boolean;
-  tcpForced: boolean;
-  connections: TransferConnection[];
-  allMptcp: boolean;
-  ok: boolean;
-  notes: string[];
-  /** Counter deltas of the client's network namespace over the whole command (null if unreadable). */
-  counters: CounterWindow | null;
 }
 
 interface GetOptions extends FtpCommonOptions {
@@ -76,27 +59,15 @@ export const getCommand = defineCommand<GetOptions>({
       alreadyComplete: `${partPath(local)} was already complete`,
       interrupted: toStdout ? 'interrupted' : `interrupted; kept ${partPath(local)} (resume with --continue)`,
     });
-    const { result, connections, notes, bytes, durationMs, counters } = session;
+    const { result, connections, notes, bytes, durationMs } = session;
     if (options.json) {
       const json: GetJson = {
         schema: 'mptcp-doctor/get/v1',
         url: url.display,
         remotePath: url.path,
         file: local,
-        bytes,
-        totalBytes: result.totalBytes,
-        offset: result.offset,
         remoteSize: result.remoteSize ?? null,
-        durationMs,
-        bytesPerSecond: durationMs > 0 ? Math.round((bytes * 1000) / durationMs) : 0,
-        mode: result.transfer?.mode ?? null,
-        tls: session.security !== 'none',
-        tcpForced: options.tcp,
-        connections,
-        allMptcp: session.allMptcp,
-        ok: !options['require-mptcp'] || session.allMptcp,
-        notes,
-        counters: counters ?? null,
+        ...transferJsonFields(session, options),
       };
       writeJson(output, json);
     } else {

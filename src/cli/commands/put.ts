@@ -3,32 +3,17 @@
 import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { parseFtpUrl, uploadFile } from '../../ftp/index.js';
-import type { TransferConnection } from '../../report/transfer.js';
 import { defineCommand } from '../command.js';
 import { UsageError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { writeJson } from '../output.js';
-import { checkCommonOptions, ftpOptions, runTransferSession, type CounterWindow, type FtpCommonOptions } from './ftp-common.js';
+import { checkCommonOptions, ftpOptions, runTransferSession, transferJsonFields, type FtpCommonOptions, type TransferJsonFields } from './ftp-common.js';
 
-export interface PutJson {
+export interface PutJson extends TransferJsonFields {
   schema: 'mptcp-doctor/put/v1';
   url: string;
   remotePath: string;
   file: string;
-  bytes: number;
-  totalBytes: number;
-  offset: number;
-  durationMs: number;
-  bytesPerSecond: number;
-  mode: string | null;
-  tls: boolean;
-  tcpForced: boolean;
-  connections: TransferConnection[];
-  allMptcp: boolean;
-  ok: boolean;
-  notes: string[];
-  /** Counter deltas of the client's network namespace over the whole command (null if unreadable). */
-  counters: CounterWindow | null;
 }
 
 interface PutOptions extends FtpCommonOptions {
@@ -67,7 +52,7 @@ export const putCommand = defineCommand<PutOptions>({
       alreadyComplete: 'the remote file was already complete',
       interrupted: 'interrupted (resume with --continue)',
     });
-    const { result, connections, notes, bytes, durationMs, counters } = session;
+    const { result, connections, notes, bytes, durationMs } = session;
     const display = url.isDirectory || !url.path ? `${url.display}${encodeURIComponent(basename(options.file))}` : url.display;
     if (options.json) {
       const json: PutJson = {
@@ -75,19 +60,7 @@ export const putCommand = defineCommand<PutOptions>({
         url: display,
         remotePath,
         file: options.file,
-        bytes,
-        totalBytes: result.totalBytes,
-        offset: result.offset,
-        durationMs,
-        bytesPerSecond: durationMs > 0 ? Math.round((bytes * 1000) / durationMs) : 0,
-        mode: result.transfer?.mode ?? null,
-        tls: session.security !== 'none',
-        tcpForced: options.tcp,
-        connections,
-        allMptcp: session.allMptcp,
-        ok: !options['require-mptcp'] || session.allMptcp,
-        notes,
-        counters: counters ?? null,
+        ...transferJsonFields(session, options),
       };
       writeJson(output, json);
     } else {
