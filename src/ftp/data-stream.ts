@@ -63,6 +63,93 @@ function watchIdle(options: StreamOptions, counter: () => number, onIdle: () => 
   };
 }
 
+type Sample = { report?: ConnectionReport; reportError?: string };
+
+/**
+ * What every transfer shares: an idle watch, Ctrl-C, and settling exactly once. fail() destroys
+ * the sockets and rejects; finish() samples the report (unless already sampled) while the fd is
+ * still ours, then destroys and resolves.
+ */
+interface Guard {
+  readonly finished: boolean;
+  touch(): void;
+  fail(error: Error): void;
+  finish(bytes: number, sampled?: Sample): void;
+}
+
+function guard(
+  handle: FtpConnectionHandle,
+  stream: net.Socket | tls.TLSSocket,
+  options: StreamOptions,
+  count: () => number,
+  settle: { resolve(result: StreamResult): void; reject(error: Error): void },
+  idle: string,
+  onCleanup: () => void = () => undefined,
+): Guard {
+  let finished = false;
+  const watch = watchIdle(options, count, () => state.fail(new FtpError(`data connection ${idle} for ${Math.round(options.idleTimeoutMs / 1000)} s`, 'timeout')));
+  const onAbort = () => state.fail(new FtpError('transfer interrupted', 'aborted'));
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  function cleanup(): boolean {
+    if (finished) return false;
+    finished = true;
+    watch.stop();
+    options.signal?.removeEventListener('abort', onAbort);
+    onCleanup();
+    return true;
+  }
+  const state: Guard = {
+    get finished() {
+      return finished;
+    },
+    touch: () => watch.touch(),
+    fail(error) {
+      if (!cleanup()) return;
+      stream.destroy();
+      handle.socket.destroy();
+      settle.reject(error);
+    },
+    finish(bytes, sampled) {
+      if (!cleanup()) return;
+      options.onProgress?.(bytes);
+      const report = sampled?.report ? sampled : sampleBeforeClose(handle);
+      stream.destroy();
+      handle.socket.destroy();
+      settle.resolve({ bytes, ...report });
+    },
+  };
+  stream.on('error', (error: Error) => state.fail(new FtpError(`data connection: ${error.message}`, 'closed', undefined, { cause: error })));
+  if (options.signal?.aborted) queueMicrotask(onAbort);
+  return state;
+}
+
+/**
+ * After the last byte of an upload: sample while the connection is surely up (the server may close
+ * right after our FIN), end the stream, sample again if it still is, and wait (bounded) for the
+ * server to close its side before finishing.
+ */
+function finishUpload(handle: FtpConnectionHandle, stream: net.Socket | tls.TLSSocket, options: StreamOptions, state: Guard, bytes: () => number, keep: (sample: Sample) => void): void {
+  let sampled = sampleBeforeClose(handle);
+  keep(sampled);
+  stream.end(() => {
+    const later = sampleBeforeClose(handle);
+    if (later.report?.remote) sampled = later;
+    keep(sampled);
+    const done = () => state.finish(bytes(), sampled);
+    const grace = setTimeout(done, Math.min(options.idleTimeoutMs, 10_000));
+    grace.unref();
+    stream.once('close', () => {
+      clearTimeout(grace);
+      done();
+    });
+    stream.once('end', () => {
+      clearTimeout(grace);
+      done();
+    });
+    stream.resume();
+  });
+}
+
 /**
  * Reads `stream` (the raw data socket, or TLS over it) to its end into `sink`. Resolves at the
  * server's end of data, after sampling the report; the sink is not ended (the caller owns it).
@@ -70,49 +157,21 @@ function watchIdle(options: StreamOptions, counter: () => number, onIdle: () => 
 export function receiveInto(handle: FtpConnectionHandle, stream: net.Socket | tls.TLSSocket, sink: Writable, options: StreamOptions): Promise<StreamResult> {
   return new Promise((resolve, reject) => {
     let bytes = 0;
-    let finished = false;
-    const watch = watchIdle(options, () => bytes, () => fail(new FtpError(`data connection idle for ${Math.round(options.idleTimeoutMs / 1000)} s`, 'timeout')));
-    const onAbort = () => fail(new FtpError('transfer interrupted', 'aborted'));
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-    const onDrain = () => {
-      stream.resume();
-    };
-    function cleanup() {
-      finished = true;
-      watch.stop();
-      options.signal?.removeEventListener('abort', onAbort);
+    const onDrain = () => stream.resume();
+    const onSinkError = (error: Error) => state.fail(new FtpError(`writing the download: ${error.message}`, 'local', undefined, { cause: error }));
+    const state = guard(handle, stream, options, () => bytes, { resolve, reject }, 'idle', () => {
       sink.off('drain', onDrain);
       sink.off('error', onSinkError);
-    }
-    function fail(error: Error) {
-      if (finished) return;
-      cleanup();
-      stream.destroy();
-      handle.socket.destroy();
-      reject(error);
-    }
-    function onSinkError(error: Error) {
-      fail(new FtpError(`writing the download: ${error.message}`, 'local', undefined, { cause: error }));
-    }
+    });
     sink.on('error', onSinkError);
     sink.on('drain', onDrain);
     stream.on('data', (chunk: Buffer) => {
       bytes += chunk.length;
-      watch.touch();
+      state.touch();
       if (!sink.write(chunk)) stream.pause();
     });
-    stream.once('end', () => {
-      if (finished) return;
-      cleanup();
-      options.onProgress?.(bytes);
-      const sampled = sampleBeforeClose(handle);
-      stream.destroy();
-      handle.socket.destroy();
-      resolve({ bytes, ...sampled });
-    });
-    stream.on('error', (error: Error) => fail(new FtpError(`data connection: ${error.message}`, 'closed', undefined, { cause: error })));
-    stream.once('close', () => fail(new FtpError('data connection closed before the end of data', 'closed')));
-    if (options.signal?.aborted) onAbort();
+    stream.once('end', () => state.finish(bytes));
+    stream.once('close', () => state.fail(new FtpError('data connection closed before the end of data', 'closed')));
   });
 }
 
@@ -123,68 +182,22 @@ export function receiveInto(handle: FtpConnectionHandle, stream: net.Socket | tl
 export function sendFrom(handle: FtpConnectionHandle, stream: net.Socket | tls.TLSSocket, source: Readable, options: StreamOptions): Promise<StreamResult> {
   return new Promise((resolve, reject) => {
     let bytes = 0;
-    let finished = false;
-    let sampled: { report?: ConnectionReport; reportError?: string } = {};
-    const watch = watchIdle(options, () => bytes, () => fail(new FtpError(`data connection stalled for ${Math.round(options.idleTimeoutMs / 1000)} s`, 'timeout')));
-    const onAbort = () => fail(new FtpError('transfer interrupted', 'aborted'));
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-    function cleanup() {
-      finished = true;
-      watch.stop();
-      options.signal?.removeEventListener('abort', onAbort);
-    }
-    function fail(error: Error) {
-      if (finished) return;
-      cleanup();
-      source.destroy();
-      stream.destroy();
-      handle.socket.destroy();
-      reject(error);
-    }
-    function done() {
-      if (finished) return;
-      cleanup();
-      options.onProgress?.(bytes);
-      if (!sampled.report) sampled = sampleBeforeClose(handle);
-      stream.destroy();
-      handle.socket.destroy();
-      resolve({ bytes, ...sampled });
-    }
+    let sampled: Sample = {};
+    const state = guard(handle, stream, options, () => bytes, { resolve, reject }, 'stalled', () => source.destroy());
     source.on('data', (chunk: Buffer) => {
       bytes += chunk.length;
-      watch.touch();
+      state.touch();
       if (!stream.write(chunk)) source.pause();
     });
     stream.on('drain', () => {
-      watch.touch();
+      state.touch();
       source.resume();
     });
-    source.once('end', () => {
-      // Sample while the connection is surely up (the server may close right after our FIN),
-      // then again once everything is flushed if it still is.
-      sampled = sampleBeforeClose(handle);
-      stream.end(() => {
-        const later = sampleBeforeClose(handle);
-        if (later.report?.remote) sampled = later;
-        const grace = setTimeout(done, Math.min(options.idleTimeoutMs, 10_000));
-        grace.unref();
-        stream.once('close', () => {
-          clearTimeout(grace);
-          done();
-        });
-        stream.once('end', () => {
-          clearTimeout(grace);
-          done();
-        });
-        stream.resume();
-      });
-    });
-    source.on('error', (error: Error) => fail(new FtpError(`reading the upload: ${error.message}`, 'local', undefined, { cause: error })));
-    stream.on('error', (error: Error) => fail(new FtpError(`data connection: ${error.message}`, 'closed', undefined, { cause: error })));
+    source.once('end', () => finishUpload(handle, stream, options, state, () => bytes, (sample) => (sampled = sample)));
+    source.on('error', (error: Error) => state.fail(new FtpError(`reading the upload: ${error.message}`, 'local', undefined, { cause: error })));
     stream.once('close', () => {
-      if (!sampled.report && !sampled.reportError) fail(new FtpError('data connection closed by the server during the upload', 'closed'));
+      if (!sampled.report && !sampled.reportError) state.fail(new FtpError('data connection closed by the server during the upload', 'closed'));
     });
-    if (options.signal?.aborted) onAbort();
   });
 }
 
@@ -195,45 +208,23 @@ export function sendFrom(handle: FtpConnectionHandle, stream: net.Socket | tls.T
 export function receiveIntoFile(handle: FtpConnectionHandle, sink: FileSink, options: StreamOptions): Promise<StreamResult> {
   const socket = handle.socket;
   return new Promise((resolve, reject) => {
-    let finished = false;
     // Everything the sink holds is this transfer's, also what arrived before we got here.
-    const counted = () => sink.bytes;
     let seen = 0;
-    const watch = watchIdle(options, () => {
-      const now = counted();
+    const counted = () => {
+      const now = sink.bytes;
       if (now !== seen) {
         seen = now;
-        watch.touch();
+        state.touch();
       }
       return now;
-    }, () => fail(new FtpError(`data connection idle for ${Math.round(options.idleTimeoutMs / 1000)} s`, 'timeout')));
-    const onAbort = () => fail(new FtpError('transfer interrupted', 'aborted'));
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-    function cleanup() {
-      finished = true;
-      watch.stop();
-      options.signal?.removeEventListener('abort', onAbort);
+    };
+    const state = guard(handle, socket, options, counted, { resolve, reject }, 'idle', () => {
       sink.onError = undefined;
-    }
-    function fail(error: Error) {
-      if (finished) return;
-      cleanup();
-      socket.destroy();
-      reject(error);
-    }
-    sink.onError = (error) => fail(new FtpError(`writing the download: ${error.message}`, 'local', undefined, { cause: error }));
-    sink.attach(socket);
-    socket.once('end', () => {
-      if (finished) return;
-      cleanup();
-      options.onProgress?.(counted());
-      const sampled = sampleBeforeClose(handle);
-      socket.destroy();
-      resolve({ bytes: counted(), ...sampled });
     });
-    socket.on('error', (error: Error) => fail(new FtpError(`data connection: ${error.message}`, 'closed', undefined, { cause: error })));
-    socket.once('close', () => fail(new FtpError('data connection closed before the end of data', 'closed')));
-    if (options.signal?.aborted) onAbort();
+    sink.onError = (error) => state.fail(new FtpError(`writing the download: ${error.message}`, 'local', undefined, { cause: error }));
+    sink.attach(socket);
+    socket.once('end', () => state.finish(sink.bytes));
+    socket.once('close', () => state.fail(new FtpError('data connection closed before the end of data', 'closed')));
   });
 }
 
@@ -244,72 +235,31 @@ export function receiveIntoFile(handle: FtpConnectionHandle, sink: FileSink, opt
 export function sendFileFrom(handle: FtpConnectionHandle, stream: net.Socket | tls.TLSSocket, source: FileSource, options: StreamOptions): Promise<StreamResult> {
   return new Promise((resolve, reject) => {
     let bytes = 0;
-    let finished = false;
     const stop = { stopped: false };
-    let sampled: { report?: ConnectionReport; reportError?: string } = {};
-    const watch = watchIdle(options, () => bytes, () => fail(new FtpError(`data connection stalled for ${Math.round(options.idleTimeoutMs / 1000)} s`, 'timeout')));
-    const onAbort = () => fail(new FtpError('transfer interrupted', 'aborted'));
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-    function cleanup() {
-      finished = true;
+    let sampled: Sample = {};
+    const state = guard(handle, stream, options, () => bytes, { resolve, reject }, 'stalled', () => {
       stop.stopped = true;
-      watch.stop();
-      options.signal?.removeEventListener('abort', onAbort);
-    }
-    function fail(error: Error) {
-      if (finished) return;
-      cleanup();
-      stream.destroy();
-      handle.socket.destroy();
-      reject(error);
-    }
-    function done() {
-      if (finished) return;
-      cleanup();
-      options.onProgress?.(bytes);
-      if (!sampled.report) sampled = sampleBeforeClose(handle);
-      stream.destroy();
-      handle.socket.destroy();
-      resolve({ bytes, ...sampled });
-    }
-    stream.on('error', (error: Error) => fail(new FtpError(`data connection: ${error.message}`, 'closed', undefined, { cause: error })));
+    });
     stream.once('close', () => {
-      if (!sampled.report && !sampled.reportError) fail(new FtpError('data connection closed by the server during the upload', 'closed'));
+      if (!sampled.report && !sampled.reportError) state.fail(new FtpError('data connection closed by the server during the upload', 'closed'));
     });
     source
       .pump(stream, {
         onBytes: (count) => {
           bytes += count;
-          watch.touch();
+          state.touch();
         },
         signal: stop,
       })
       .then(
         () => {
-          if (finished) return;
-          // Sample while the connection is surely up (the server may close right after our FIN).
-          sampled = sampleBeforeClose(handle);
-          stream.end(() => {
-            const later = sampleBeforeClose(handle);
-            if (later.report?.remote) sampled = later;
-            const grace = setTimeout(done, Math.min(options.idleTimeoutMs, 10_000));
-            grace.unref();
-            stream.once('close', () => {
-              clearTimeout(grace);
-              done();
-            });
-            stream.once('end', () => {
-              clearTimeout(grace);
-              done();
-            });
-            stream.resume();
-          });
+          if (state.finished) return;
+          finishUpload(handle, stream, options, state, () => bytes, (sample) => (sampled = sample));
         },
         (error: NodeJS.ErrnoException) => {
           const local = typeof error.syscall === 'string' && error.syscall === 'read';
-          fail(new FtpError(local ? `reading the upload: ${error.message}` : `data connection: ${error.message}`, local ? 'local' : 'closed', undefined, { cause: error }));
+          state.fail(new FtpError(local ? `reading the upload: ${error.message}` : `data connection: ${error.message}`, local ? 'local' : 'closed', undefined, { cause: error }));
         },
       );
-    if (options.signal?.aborted) onAbort();
   });
 }
