@@ -148,3 +148,29 @@ describe.skipIf(skip)('broken second path', () => {
     await ftp.stop();
   });
 });
+
+describe.skipIf(skip)('a firewall dropping SYNs that carry MP_CAPABLE', () => {
+  requireDist();
+  const lab = useLab({ topology: 'routed', links: 1 });
+
+  test('blackhole: the probe says so, and check warns that active MPTCP is now disabled', async () => {
+    const rule = ['FORWARD', '-p', 'tcp', '--syn', '-m', 'tcp', '--tcp-option', '30', '-j', 'DROP'];
+    await lab().exec('router', ['iptables', '-A', ...rule], { check: true });
+    const ftp = await startVsftpd(lab(), { mptcp: true, port: 2140, files: { 'f.bin': 1 << 20 } });
+    try {
+      // The kernel retries the SYN without MP_CAPABLE after two losses (syn_retrans_before_tcp_fallback).
+      const { result, exitCode } = await probe(lab(), ftp.url('f.bin'), ['--mode', 'epsv', '--timeout', '30']);
+      expect(result.verdict).toMatchObject({ status: 'fell-back', cause: 'blackhole' });
+      expect(result.counters.client.MPCapableSYNTXDrop).toBeGreaterThan(0);
+      expect(result.transfer.bytes).toBe(1 << 20);
+      expect(exitCode).toBe(1);
+      const check = await lab().runNode('client', ['check', '--json', '--only', 'blackhole']);
+      const blackhole = JSON.parse(check.stdout).checks[0];
+      expect(blackhole.status).toBe('warn');
+      expect(check.exitCode).toBe(0);
+    } finally {
+      await ftp.stop();
+      await lab().exec('router', ['iptables', '-D', ...rule]);
+    }
+  });
+});
