@@ -1,6 +1,6 @@
 // mptcp-doctor get URL [FILE]: one FTP/FTPS download over MPTCP into FILE.part, renamed when
 // complete, with a progress bar and an MPTCP report of every connection at the end.
-import { existsSync } from 'node:fs';
+import { createWriteStream, statSync, type Stats } from 'node:fs';
 import { downloadFile, parseFtpUrl, partPath, remoteBasename, type DownloadTarget } from '../../ftp/index.js';
 import { defineCommand } from '../command.js';
 import { UsageError } from '../errors.js';
@@ -22,6 +22,14 @@ interface GetOptions extends FtpCommonOptions {
   file?: string;
   output?: string;
   force: boolean;
+}
+
+function statOrUndefined(path: string): Stats | undefined {
+  try {
+    return statSync(path);
+  } catch {
+    return undefined;
+  }
 }
 
 export const getCommand = defineCommand<GetOptions>({
@@ -46,9 +54,19 @@ export const getCommand = defineCommand<GetOptions>({
     const toStdout = local === '-';
     if (toStdout && options.json) throw new UsageError('--json prints the report on stdout: it cannot be combined with - (stdout) as the file');
     if (toStdout && options.continue) throw new UsageError('--continue needs a file, not stdout');
-    if (!toStdout && existsSync(local) && !options.force) throw new UsageError(`${local} exists (use --force to overwrite)`);
-
-    const target: DownloadTarget = toStdout ? { kind: 'stream', stream: process.stdout } : { kind: 'file', path: local };
+    const existing = toStdout ? undefined : statOrUndefined(local);
+    if (existing?.isDirectory()) throw new UsageError(`${local} is a directory: give a file name`);
+    if (existing?.isFile() && !options.force) throw new UsageError(`${local} exists (use --force to overwrite)`);
+    // /dev/null, a FIFO, a terminal: written in place, never replaced by renaming a .part over it
+    // (as root that would turn /dev/null into a regular file).
+    const special = existing !== undefined && !existing.isFile();
+    if (special && options.continue) throw new UsageError(`--continue needs a regular file, and ${local} is not one`);
+    const device = special ? createWriteStream(local, { flags: 'w' }) : undefined;
+    const target: DownloadTarget = toStdout
+      ? { kind: 'stream', stream: process.stdout }
+      : device
+        ? { kind: 'stream', stream: device }
+        : { kind: 'file', path: local };
     const session = await runTransferSession({
       url,
       options,
@@ -57,8 +75,8 @@ export const getCommand = defineCommand<GetOptions>({
       transfer: (client, onStart) =>
         downloadFile(client, { remotePath: url.path, target, force: options.force, resume: options.continue, onStart }),
       alreadyComplete: `${partPath(local)} was already complete`,
-      interrupted: toStdout ? 'interrupted' : `interrupted; kept ${partPath(local)} (resume with --continue)`,
-    });
+      interrupted: toStdout || device ? 'interrupted' : `interrupted; kept ${partPath(local)} (resume with --continue)`,
+    }).finally(() => device?.end());
     const { result, connections, notes, bytes, durationMs } = session;
     if (options.json) {
       const json: GetJson = {
