@@ -13,3 +13,15 @@ apt-get install -y -qq --no-install-recommends \
   iproute2 iptables nftables kmod procps psmisc \
   vsftpd mptcpd lftp curl openssl ca-certificates iputils-ping time \
   >/dev/null
+
+# A second FTP server for interoperability tests. Debian's pure-ftpd conflicts with vsftpd (both
+# provide ftp-server), so its binaries are unpacked beside the system instead of installed.
+PURE_FTPD_ROOT=/opt/mptcp-doctor-lab/pure-ftpd
+if [ ! -x "$PURE_FTPD_ROOT/usr/sbin/pure-ftpd" ]; then
+  apt-get install -y -qq --no-install-recommends libsodium23 libcap2 libpam0g libssl3 libcrypt1 >/dev/null
+  work=$(mktemp -d)
+  (cd "$work" && apt-get download -qq pure-ftpd >/dev/null)
+  mkdir -p "$PURE_FTPD_ROOT"
+  dpkg -x "$work"/pure-ftpd_*.deb "$PURE_FTPD_ROOT"
+  rm -rf "$work"
+fi

@@ -36,9 +36,12 @@ export function reportConnection(fd: number, created?: Pick<CreatedSocket, 'sock
   const sample = sampleMptcpState(fd);
   const socket: SocketKind = created?.socket ?? sample.protocol ?? (sample.state === 'tcp' ? 'tcp' : 'mptcp');
   const { local, remote } = readSocketAddresses(fd);
+  // A connection our MPTCP listener accepted as plain TCP (the peer's SYN had no MP_CAPABLE) was
+  // offered MPTCP and did not get it: that is a fallback, as for a connection we opened.
+  const offeredButRefused = created?.socket === 'mptcp' && sample.protocol === 'tcp';
   const report: ConnectionReport = {
     socket,
-    state: socket === 'tcp' ? 'tcp' : sample.state,
+    state: socket === 'tcp' ? 'tcp' : offeredButRefused ? 'fallback' : sample.state,
     stateMethod: sample.method,
     local,
     remote,

@@ -191,7 +191,8 @@ export async function runMode(options: RunModeOptions): Promise<ProbeRun> {
         tracker.sample(tracker.control, 'login');
       } catch (error) {
         const f = failure(error);
-        if (notAboutThePath(error)) throw new ProbeCannotRunError(f.message, { cause: error });
+        // Refused by the server (530, 421...): nothing to probe. A reset or a stall stays evidence.
+        if (notAboutThePath(error) || f.kind === 'reply') throw new ProbeCannotRunError(f.message, { cause: error });
         run.error = { ...f, stage: 'login' };
       }
     }

@@ -30,8 +30,8 @@ describe.skipIf(skip)('lab: cleanup', () => {
     const ftp = await startVsftpd(lab, { mptcp: true, files: { 'x.bin': 1_000_000 } });
     // A live control session (vsftpd forks a child per client): a client that holds its control
     // connection open (a rate-limited curl proved too quick: it could finish before it was counted).
-    const hold = 'import socket, sys, time; s = socket.create_connection((sys.argv[1], 21)); s.recv(100); time.sleep(30)';
-    const session = lab.spawn('client', ['mptcpize', 'run', 'python3', '-c', hold, lab.addresses.server.v4]);
+    const hold = 'import socket, sys, time; s = socket.create_connection((sys.argv[1], int(sys.argv[2]))); s.recv(100); time.sleep(30)';
+    const session = lab.spawn('client', ['mptcpize', 'run', 'python3', '-c', hold, ftp.address, String(ftp.port)]);
     lab.spawn('server', ['sh', '-c', 'sleep 300; true']);
     // vsftpd, its session (2 processes), sh, sleep; and the client. Generous: a loaded CI machine is slow.
     const ready = await until(() => lab.pids('server').length >= 4 && lab.pids('client').length >= 1, 20_000);

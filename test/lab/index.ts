@@ -7,5 +7,6 @@ export { snapshotCounters, diffCounters, parseNetstat, type Counters } from './c
 export { sweepStaleNamespaces, listNamespaces } from './sweep.js';
 export { packageRoot, cliEntry } from './paths.js';
 export { startVsftpd, type Vsftpd, type VsftpdOptions, type ServedFile } from './vsftpd.js';
+export { pureFtpdBinary, startPureFtpd, type PureFtpd, type PureFtpdOptions } from './pure-ftpd.js';
 export { ensureShim, mptcpizeLibrary, shimLibrary } from './shim.js';
 export { Middleboxes, type Middlebox, type StripMode, type StripOptions } from './middlebox.js';

@@ -196,7 +196,7 @@ export async function startVsftpd(lab: Lab, options: VsftpdOptions): Promise<Vsf
   };
 }
 
-function writeServedFile(root: string, name: string, content: Buffer | number): ServedFile {
+export function writeServedFile(root: string, name: string, content: Buffer | number): ServedFile {
   if (name.includes('/') || name === '' || name.startsWith('.')) throw new Error(`lab: served file name ${name} must be a plain name`);
   const file = path.join(root, name);
   const hash = createHash('sha256');

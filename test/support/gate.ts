@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
-export type Requirement = 'root' | 'netns' | `tool:${string}`;
+export type Requirement = 'root' | 'netns' | `tool:${string}` | `file:${string}`;
 
 const inCi = process.env.CI === 'true' || process.env.CI === '1';
 
@@ -14,6 +14,10 @@ function unmet(requirement: Requirement): string | undefined {
   if (requirement === 'netns') {
     if (process.getuid?.() !== 0) return 'network namespaces need root';
     return existsSync('/proc/self/ns/net') ? undefined : 'no network namespace support';
+  }
+  if (requirement.startsWith('file:')) {
+    const file = requirement.slice('file:'.length);
+    return existsSync(file) ? undefined : `needs ${file} (see npm run lab:deps)`;
   }
   const tool = requirement.slice('tool:'.length);
   try {
