@@ -237,8 +237,12 @@ export async function runMode(options: RunModeOptions): Promise<ProbeRun> {
   run.anomalies = tracker.anomalies;
   run.notes = tracker.notes;
   const clientChecksum = tracker.control?.final?.info?.csumEnabled ?? ((await readMptcpSysctl('checksum_enabled')) ?? 0) !== 0;
+  // The far end reports on our control connection and its last data connection: the transfer's.
+  const serverViews = tracker.connections.map((tracked) =>
+    tracked === transferData ? (view?.data ?? undefined) : tracked === tracker.control ? view?.control : undefined,
+  );
   const evidence: ProbeEvidence = {
-    connections: tracker.connections.map((tracked) => withServerView(tracked, tracked === transferData ? view?.data : tracked === tracker.control ? view?.control : undefined)),
+    connections: tracker.connections.map((tracked, index) => withServerView(tracked, serverViews[index])),
     clientCounters: run.counters.client,
     ...(serverCounters ? { serverCounters } : {}),
     anomalies: tracker.anomalies,
@@ -250,7 +254,7 @@ export async function runMode(options: RunModeOptions): Promise<ProbeRun> {
   run.verdict = judged.overall;
   run.connections = tracker.connections.map((tracked, index) => {
     const verdict = judged.connections[index]!;
-    const serverView = tracked === transferData ? view?.data : tracked === tracker.control ? view?.control : undefined;
+    const serverView = serverViews[index];
     return {
       role: tracked.evidence.role,
       mode: (tracked.evidence.mode ?? mode) as ProbeMode,
