@@ -41,11 +41,14 @@ export async function connectMptcp(options: ConnectOptions): Promise<MptcpConnec
   const deadline = Date.now() + timeoutMs;
   const addresses = await resolveHost(options.host, options.family);
   let lastError: unknown;
-  for (const address of addresses) {
+  for (const [index, address] of addresses.entries()) {
     const remaining = deadline - Date.now();
     if (remaining <= 0) break;
+    // A silently dropped SYN must not eat the whole budget: each address gets its share of what is
+    // left (the last one all of it), so a dead IPv6 route still leaves time for IPv4.
+    const share = index === addresses.length - 1 ? remaining : Math.max(1000, Math.floor(remaining / (addresses.length - index)));
     try {
-      return await connectOnce(address, options, remaining);
+      return await connectOnce(address, options, Math.min(share, remaining));
     } catch (error) {
       lastError = error;
       if (options.signal?.aborted) break;

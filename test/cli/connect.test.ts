@@ -1,5 +1,6 @@
 // `mptcp-doctor connect` as a user runs it: the compiled CLI, real listeners, exit codes, JSON.
 import net from 'node:net';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { listenMptcp, type MptcpListener } from '../../src/net/listen.js';
@@ -123,5 +124,33 @@ describe.skipIf(nsSkip)('connect, timeouts', () => {
     expect(result.exitCode).toBe(4);
     expect(result.stderr).toMatch(/connect to 127\.0\.0\.1:4444: timed out/);
     expect(Date.now() - started).toBeLessThan(8000);
+  });
+
+  test('a name with a dead IPv6 address first: the IPv4 address still gets its share of --timeout', async () => {
+    // `ip netns exec` shows /etc/netns/NAME/hosts as /etc/hosts inside the namespace.
+    const etc = `/etc/netns/${ns.name}`;
+    mkdirSync(etc, { recursive: true });
+    try {
+      writeFileSync(`${etc}/hosts`, '2001:db8::dead dualstack.test\n127.0.0.1 dualstack.test\n');
+      await ns.exec(['ip', 'link', 'add', 'd0', 'type', 'veth', 'peer', 'name', 'd1']);
+      await ns.exec(['ip', 'link', 'set', 'd0', 'up']);
+      await ns.exec(['ip', 'link', 'set', 'd1', 'up']);
+      await ns.exec(['ip', '-6', 'addr', 'add', '2001:db8::1/64', 'dev', 'd0', 'nodad']);
+      // The SYN to the IPv6 address vanishes inside the namespace, as on a broken IPv6 path.
+      await ns.exec(['ip6tables', '-A', 'OUTPUT', '-d', '2001:db8::dead', '-j', 'DROP']);
+      // A one-shot listener in the namespace: it serves one connection and exits (bounded by timeoutMs).
+      const oneShot = "const server = require('net').createServer((s) => { s.end('220 hi'); server.close(); }).listen(4445, '127.0.0.1')";
+      const listener = ns.exec(['node', '-e', oneShot], { reject: false, timeoutMs: 15_000 });
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const started = Date.now();
+      const result = await ns.exec(['node', cli, 'connect', 'dualstack.test:4445', '--timeout', '4', '--wait', '0', '--json'], { reject: false });
+      const elapsed = Date.now() - started;
+      expect(result.stderr).toBe('');
+      expect(JSON.parse(result.stdout).target).toMatchObject({ address: '127.0.0.1', family: 4 });
+      expect(elapsed).toBeLessThan(4000);
+      expect((await listener).exitCode).toBe(0);
+    } finally {
+      rmSync(etc, { recursive: true, force: true });
+    }
   });
 });
