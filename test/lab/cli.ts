@@ -5,6 +5,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createLab } from './lab.js';
+import { cliEntry, packageRoot } from './paths.js';
 import { killAndDeleteSync, listNamespaces } from './sweep.js';
 import type { LabSpec } from './topology.js';
 
@@ -66,8 +67,8 @@ async function up(name: string | undefined, ipv6: boolean): Promise<number> {
     'enter a namespace:',
     `  ip netns exec ${lab.ns('client')} bash`,
     'try:',
-    `  ip netns exec ${lab.ns('server')} node dist/src/cli/main.js serve --listen ${lab.addresses.server.v4}:2121 &`,
-    `  ip netns exec ${lab.ns('client')} node dist/src/cli/main.js connect ${lab.addresses.server.v4}:2121`,
+    `  ip netns exec ${lab.ns('server')} node ${path.relative(packageRoot, cliEntry)} serve --listen ${lab.addresses.server.v4}:2121 &`,
+    `  ip netns exec ${lab.ns('client')} node ${path.relative(packageRoot, cliEntry)} connect ${lab.addresses.server.v4}:2121`,
     `  ip netns exec ${lab.ns('client')} ip mptcp endpoint show; ip netns exec ${lab.ns('client')} nstat -az 'MPTcp*'`,
     ...(lab.namespaces.router ? [`  ip netns exec ${lab.ns('router')} tc qdisc replace dev r1 root tbf rate 20mbit burst 32kb latency 100ms`] : []),
     '',
