@@ -84,7 +84,7 @@ export class Lab {
     return child;
   }
 
-  /** argv for node running our compiled CLI (dist/src/cli/main.js; `npm run build` first). */
+  /** argv for node running our CLI as installed (package.json bin, dist/bin/main.js; `npm run build` first). */
   cliArgv(args: readonly string[]): string[] {
     return [process.execPath, cliEntry, ...args];
   }
