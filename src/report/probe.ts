@@ -82,6 +82,13 @@ export function renderProbe(result: ProbeResult, color: boolean, verbose = false
     for (const anomaly of run.anomalies) lines.push(bullet(`odd reply: ${anomaly.code} ${anomaly.text} (to ${anomaly.command})`, '  '));
     if (verbose) for (const note of run.notes) lines.push(bullet(`note: ${note}`, '  '));
   });
+  // MPTCP-level retransmissions on a clean run are the receive-window stalls of DESIGN.md section 4:
+  // worth a line even when MPTCP held, since they cost about 200 ms each.
+  const retrans = result.counters.client.MPTCPRetrans ?? 0;
+  if (retrans > 0) {
+    lines.push('');
+    lines.push(wrapText(`note: the transfers stalled: ${retrans} MPTCP-level retransmission${retrans === 1 ? '' : 's'} (MPTcpExtMPTCPRetrans), about 200 ms each`, TERMINAL_WIDTH, '  ', ''));
+  }
   if (result.verdict.status !== 'held' || verbose) {
     lines.push('');
     lines.push('evidence:');
