@@ -14,15 +14,9 @@ export interface RunningServe {
 
 export async function startServe(lab: Lab, port: number, ns: NamespaceRef = 'server', host = '127.0.0.1'): Promise<RunningServe> {
   // `ip netns exec` execs node in place: the pid we hold is the server's own.
-  const process = lab.spawn(ns, cliArgv([
+  const process = await lab.spawnListening(ns, cliArgv([
     'serve', '--listen', `${host}:${port}`, '--max-clients', '2000', '--max-per-address', '2000',
-  ]));
-  try {
-    await process.waitForPort(port, 15_000);
-  } catch (error) {
-    await process.stop();
-    throw error;
-  }
+  ]), port, 15_000);
   return {
     process,
     url: (path = '') => `ftp://${host}:${port}/${path.replace(/^\//, '')}`,

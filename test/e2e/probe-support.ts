@@ -22,8 +22,7 @@ export async function probe(lab: Lab, url: string, args: string[] = [], timeoutM
 /** Starts `mptcp-doctor serve` in the server namespace on the server's address; returns its ftp:// URL. */
 export async function startServe(lab: Lab, port: number, extra: string[] = []): Promise<{ url: string; stop(): Promise<void> }> {
   const address = lab.addresses.server.v4;
-  const process = lab.spawnNode('server', ['serve', '--listen', `${address}:${port}`, ...extra]);
-  await process.waitForPort(port, 15_000);
+  const process = await lab.spawnListening('server', lab.cliArgv(['serve', '--listen', `${address}:${port}`, ...extra]), port, 15_000);
   return { url: `ftp://${address}:${port}/`, stop: () => process.stop() };
 }
 

@@ -84,6 +84,18 @@ export class Lab {
     return child;
   }
 
+  /** spawn() for a server: resolves once `port` accepts connections, stops the process if it never does. */
+  async spawnListening(ns: NamespaceRef, argv: readonly string[], port: number, timeoutMs = 5000): Promise<LabProcess> {
+    const process = this.spawn(ns, argv);
+    try {
+      await process.waitForPort(port, timeoutMs);
+    } catch (error) {
+      await process.stop();
+      throw error;
+    }
+    return process;
+  }
+
   /** argv for node running our CLI as installed (package.json bin, dist/bin/main.js; `npm run build` first). */
   cliArgv(args: readonly string[]): string[] {
     return [process.execPath, cliEntry, ...args];

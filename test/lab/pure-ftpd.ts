@@ -6,7 +6,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import type { Lab } from './lab.js';
 import type { LabProcess } from './process.js';
-import { ensureShim, mptcpizeLibrary } from './shim.js';
+import { underMptcpize } from './shim.js';
 import { writeServedFile, type ServedFile } from './vsftpd.js';
 
 export interface PureFtpdOptions {
@@ -55,18 +55,8 @@ export async function startPureFtpd(lab: Lab, options: PureFtpdOptions): Promise
   await execa(purePwBinary, ['useradd', user, '-u', String(nobody), '-g', String(nogroup), '-d', home, '-f', passwd], { input: `${password}\n${password}\n` });
   await execa(purePwBinary, ['mkdb', db, '-f', passwd]);
   // -E: no anonymous logins; -S: where to listen; -p: passive ports (in the foreground by default).
-  let argv = [pureFtpdBinary, '-l', `puredb:${db}`, '-E', '-S', `${address},${port}`, '-p', '31000:31099'];
-  if (options.mptcp) {
-    const [wrap, shim] = await Promise.all([mptcpizeLibrary(), ensureShim()]);
-    argv = ['mptcpize', 'run', 'env', `LD_PRELOAD=${wrap} ${shim}`, ...argv];
-  }
-  const process = lab.spawn(ns, argv);
-  try {
-    await process.waitForPort(port, 5000);
-  } catch (error) {
-    await process.stop();
-    throw error;
-  }
+  const argv = [pureFtpdBinary, '-l', `puredb:${db}`, '-E', '-S', `${address},${port}`, '-p', '31000:31099'];
+  const process = await lab.spawnListening(ns, options.mptcp ? await underMptcpize(argv) : argv, port);
   return {
     process,
     files,

@@ -46,3 +46,9 @@ export function mptcpizeLibrary(): Promise<string> {
   })();
   return wrapLibrary;
 }
+
+/** argv run under mptcpize with the SO_OOBINLINE shim preloaded as well (third-party FTP servers). */
+export async function underMptcpize(argv: readonly string[]): Promise<string[]> {
+  const [wrap, shim] = await Promise.all([mptcpizeLibrary(), ensureShim()]);
+  return ['mptcpize', 'run', 'env', `LD_PRELOAD=${wrap} ${shim}`, ...argv];
+}

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import type { Lab, NamespaceRef } from './lab.js';
 import type { LabProcess } from './process.js';
-import { ensureShim, mptcpizeLibrary } from './shim.js';
+import { underMptcpize } from './shim.js';
 
 export interface VsftpdOptions {
   /** Run under `mptcpize run` (MPTCP sockets) or bare (plain TCP). */
@@ -163,18 +163,8 @@ export async function startVsftpd(lab: Lab, options: VsftpdOptions): Promise<Vsf
   // vsftpd refuses a config file that root does not own or others can write.
   writeFileSync(configPath, text, { mode: 0o600 });
 
-  let argv = ['vsftpd', configPath];
-  if (options.mptcp) {
-    const [wrap, shim] = await Promise.all([mptcpizeLibrary(), ensureShim()]);
-    argv = ['mptcpize', 'run', 'env', `LD_PRELOAD=${wrap} ${shim}`, ...argv];
-  }
-  const process = lab.spawn(ns, argv);
-  try {
-    await process.waitForPort(port, 5000);
-  } catch (error) {
-    await process.stop();
-    throw error;
-  }
+  const argv = ['vsftpd', configPath];
+  const process = await lab.spawnListening(ns, options.mptcp ? await underMptcpize(argv) : argv, port);
   const host = ipv6 ? `[${address}]` : address;
   return {
     process,
