@@ -7,7 +7,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliEntry } from '../../lab/paths.js';
-import { dataListener, startScriptedServer, type Script } from './scripted-server.js';
+import { dataListener, startScriptedServer, untilRetr, type Script } from './scripted-server.js';
 
 let server: Awaited<ReturnType<typeof startScriptedServer>>;
 let port: number;
@@ -87,9 +87,7 @@ describe.skipIf(!available)('get against a misbehaving server', () => {
 
   it('no such file (550): exit 4, no .part left', async () => {
     const r = await get(async (s) => {
-      s.send('220 hi\r\n');
-      const data = await dataListener();
-      await s.serveUntil(/^RETR /, { SIZE: '550 Could not get file size.\r\n', EPSV: `229 Entering Extended Passive Mode (|||${data.port}|)\r\n` });
+      const data = await untilRetr(s, '550 Could not get file size.\r\n');
       s.send('550 Failed to open file.\r\n');
       await s.serveUntil(/^QUIT/);
       data.close();
@@ -115,9 +113,7 @@ describe.skipIf(!available)('get against a misbehaving server', () => {
 
   it('150 then close: exit 4, nothing renamed', async () => {
     const r = await get(async (s) => {
-      s.send('220 hi\r\n');
-      const data = await dataListener();
-      await s.serveUntil(/^RETR /, { SIZE: '213 1000\r\n', EPSV: `229 Entering Extended Passive Mode (|||${data.port}|)\r\n` });
+      const data = await untilRetr(s);
       s.send('150 Opening BINARY mode data connection (1000 bytes).\r\n');
       const socket = await data.accepted;
       socket.write(Buffer.alloc(300, 1));
@@ -132,9 +128,7 @@ describe.skipIf(!available)('get against a misbehaving server', () => {
 
   it('short data with 226: size mismatch, .part kept for --continue', async () => {
     const r = await get(async (s) => {
-      s.send('220 hi\r\n');
-      const data = await dataListener();
-      await s.serveUntil(/^RETR /, { SIZE: '213 1000\r\n', EPSV: `229 Entering Extended Passive Mode (|||${data.port}|)\r\n` });
+      const data = await untilRetr(s);
       s.send('150 Opening.\r\n');
       const socket = await data.accepted;
       socket.end(Buffer.alloc(500, 7));
@@ -176,9 +170,7 @@ describe.skipIf(!available)('get against a misbehaving server', () => {
 
   it('data connection stalls: idle timeout, exit 4', async () => {
     const r = await get(async (s) => {
-      s.send('220 hi\r\n');
-      const data = await dataListener();
-      await s.serveUntil(/^RETR /, { SIZE: '213 1000\r\n', EPSV: `229 Entering Extended Passive Mode (|||${data.port}|)\r\n` });
+      const data = await untilRetr(s);
       s.send('150 Opening.\r\n');
       const socket = await data.accepted;
       socket.write(Buffer.alloc(10));
@@ -192,9 +184,7 @@ describe.skipIf(!available)('get against a misbehaving server', () => {
 
   it('Ctrl-C during a download: exit 4, .part kept, nothing renamed', async () => {
     server.setScript(async (s) => {
-      s.send('220 hi\r\n');
-      const data = await dataListener();
-      await s.serveUntil(/^RETR /, { SIZE: '213 100000000\r\n', EPSV: `229 Entering Extended Passive Mode (|||${data.port}|)\r\n` });
+      const data = await untilRetr(s, '213 100000000\r\n');
       s.send('150 Opening.\r\n');
       const socket = await data.accepted;
       // A trickle, so the transfer is still running when the user presses Ctrl-C.

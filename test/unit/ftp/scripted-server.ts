@@ -97,3 +97,14 @@ export async function startScriptedServer(): Promise<{ port: number; setScript(s
     close: () => server.close(),
   };
 }
+
+/**
+ * The usual opening of a download scenario: greet, open an EPSV data listener, and answer every
+ * command with the defaults (SIZE as given) until the client sends RETR.
+ */
+export async function untilRetr(session: Session, sizeReply = '213 1000\r\n'): Promise<Awaited<ReturnType<typeof dataListener>>> {
+  session.send('220 hi\r\n');
+  const data = await dataListener();
+  await session.serveUntil(/^RETR /, { SIZE: sizeReply, EPSV: `229 Entering Extended Passive Mode (|||${data.port}|)\r\n` });
+  return data;
+}
