@@ -11,7 +11,7 @@ apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
   build-essential python3 \
   iproute2 iptables nftables kmod procps psmisc \
-  vsftpd mptcpd lftp curl openssl ca-certificates iputils-ping time \
+  vsftpd mptcpd mptcpize lftp curl openssl ca-certificates iputils-ping time \
   >/dev/null
 
 # A second FTP server for interoperability tests. Debian's pure-ftpd conflicts with vsftpd (both
