@@ -91,9 +91,9 @@ describe('probe on loopback', () => {
     expect(JSON.parse(result.stdout).verdict).toMatchObject({ status: 'fell-back', cause: 'peer-no-mptcp' });
   });
 
-  test('--tcp: not-attempted, exit 1', async () => {
+  test('--tcp: not-attempted, and exit 0 (plain TCP was asked for and given)', async () => {
     const result = await run(`ftp://127.0.0.1:${serve.port}/`, '--mode', 'epsv', '--tcp', '--json');
-    expect(result.exitCode).toBe(1);
+    expect(result.exitCode).toBe(0);
     expect(JSON.parse(result.stdout).verdict.status).toBe('not-attempted');
   });
 

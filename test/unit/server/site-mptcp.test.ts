@@ -64,12 +64,12 @@ describe('handshake witness', () => {
     let value = 5;
     const witness = new HandshakeWitness(() => ({ MPCapableFallbackACK: value }));
     witness.ensureBaseline();
-    expect(witness.observe('tcp')).toEqual({ mpCapableReceived: false, evidence: 'counters' });
+    expect(witness.observe('tcp')).toEqual({ mpCapableReceived: false, evidence: 'counters', listener: 'mptcp' });
     value = 7; // two connections fell back at the third ACK
-    expect(witness.observe('mptcp')).toEqual({ mpCapableReceived: true, evidence: 'socket' });
-    expect(witness.observe('tcp')).toEqual({ mpCapableReceived: true, evidence: 'counters' });
-    expect(witness.observe('tcp')).toEqual({ mpCapableReceived: true, evidence: 'counters' });
-    expect(witness.observe('tcp')).toEqual({ mpCapableReceived: false, evidence: 'counters' });
+    expect(witness.observe('mptcp')).toEqual({ mpCapableReceived: true, evidence: 'socket', listener: 'mptcp' });
+    expect(witness.observe('tcp')).toEqual({ mpCapableReceived: true, evidence: 'counters', listener: 'mptcp' });
+    expect(witness.observe('tcp')).toEqual({ mpCapableReceived: true, evidence: 'counters', listener: 'mptcp' });
+    expect(witness.observe('tcp')).toEqual({ mpCapableReceived: false, evidence: 'counters', listener: 'mptcp' });
   });
 
   test('increments from before the baseline are not attributed; no counters: no evidence', () => {
@@ -79,6 +79,12 @@ describe('handshake witness', () => {
     value = 100;
     expect(witness.observe('tcp').mpCapableReceived).toBe(false);
     const blind = new HandshakeWitness(() => undefined);
-    expect(blind.observe('tcp')).toEqual({ mpCapableReceived: false, evidence: 'none' });
+    expect(blind.observe('tcp')).toEqual({ mpCapableReceived: null, evidence: 'none', listener: 'mptcp' });
+  });
+
+  test('a socket accepted on a plain TCP listener: unknown (null), never "no MP_CAPABLE received"', () => {
+    const witness = new HandshakeWitness(() => ({ MPCapableFallbackACK: 0 }));
+    witness.ensureBaseline();
+    expect(witness.observe('tcp', 'tcp')).toEqual({ mpCapableReceived: null, evidence: 'none', listener: 'tcp' });
   });
 });
