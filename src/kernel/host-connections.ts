@@ -39,7 +39,11 @@ export interface ConnectionView {
    * listener, or an MPTCP socket that never received the peer's key), or later (the key had arrived).
    */
   fallback?: 'handshake' | 'after-handshake';
-  side: 'server' | 'client';
+  /**
+   * Accepted on a listener that is still open (the server side). False for connections this host
+   * opened, and for server sockets whose listener is gone (FTP's passive data connections).
+   */
+  accepted: boolean;
   family: 4 | 6;
   local: Endpoint;
   remote: Endpoint;
@@ -209,7 +213,7 @@ export function buildConnsSnapshot(input: ConnsInput): ConnsSnapshot {
       // REMOTE_KEY_RECEIVED is set once the peer's key arrived (SYN-ACK, or third ACK on the server):
       // a fallback without it happened in the handshake.
       ...(fellBack ? { fallback: info!.remoteKeyReceived ? 'after-handshake' as const : 'handshake' as const } : {}),
-      side: listener ? 'server' : 'client',
+      accepted: listener !== undefined,
       family: socket.family,
       local: socket.local,
       remote: socket.remote,
@@ -251,7 +255,7 @@ export function buildConnsSnapshot(input: ConnsInput): ConnsSnapshot {
       socket: 'tcp',
       state: 'fallback',
       fallback: 'handshake',
-      side: 'server',
+      accepted: true,
       family: socket.family,
       local: socket.local,
       remote: socket.remote,

@@ -37,6 +37,8 @@ export interface WatchOptions {
   processes?: boolean;
   signal?: AbortSignal;
   receiveBufferBytes?: number;
+  /** Called once events are subscribed to (or known to be unavailable) and counters are primed. */
+  onReady?: (eventsAvailable: boolean) => void;
 }
 
 export interface WatchSummary {
@@ -169,6 +171,7 @@ export async function runWatch(options: WatchOptions, onRecord: (record: WatchRe
   }
 
   const book = new ConnectionBook(options.processes ?? true);
+  options.onReady?.(subscription !== undefined);
   try {
     if (subscription) {
       for await (const record of subscription as AsyncIterable<MptcpEventRecord>) {

@@ -75,7 +75,7 @@ function stateText(c: ConnectionView, color: boolean): string {
 function connectionLines(c: ConnectionView, color: boolean): string[] {
   const head = `${formatEndpoint(c.local)} -> ${formatEndpoint(c.remote)}`;
   const subflows = c.socket === 'mptcp' ? `, ${plural(c.subflowCount, 'subflow')}` : '';
-  const lines = [`${head}  ${stateText(c, color)}${subflows}, ${c.side}, ${formatOwners(c.processes)}`];
+  const lines = [`${head}  ${stateText(c, color)}${subflows}${c.accepted ? ', accepted' : ''}, ${formatOwners(c.processes)}`];
   const details: string[] = [];
   if (c.tcpState !== 'established') details.push(c.tcpState);
   if (c.token) details.push(`token ${c.token}`);

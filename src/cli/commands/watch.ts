@@ -39,6 +39,9 @@ export const watchCommand = defineCommand({
           ...(options.count !== undefined ? { count: options.count } : {}),
           processes: options.processes,
           signal: stop.signal,
+          onReady: (events) => {
+            if (options.verbose) output.log(`watching ${events ? 'MPTCP events and ' : ''}the MPTcpExt counters`);
+          },
         },
         (record) => {
           if (record.type === 'events-unavailable') output.log(`mptcp-doctor: ${record.message}: watching the MPTcpExt counters only`);
