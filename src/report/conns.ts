@@ -36,7 +36,7 @@ export function summaryLine(snapshot: ConnsSnapshot): string {
   const connections = t.connections === 0
     ? 'no MPTCP connections'
     : `${plural(t.connections, 'connection')} (${t.mptcp} MPTCP, ${t.fallbacks} fell back), ${plural(t.subflows, 'subflow')}`;
-  return `${connections}; listeners: ${t.mptcpListeners} MPTCP, ${t.tcpListeners} plain TCP`;
+  return `${connections}; listeners ${t.mptcpListeners} MPTCP, ${t.tcpListeners} TCP`;
 }
 
 /** "vsftpd (pids 812, 813): listener 10.1.100.2:21 MPTCP; 40 connections, 12 fell back; peers ..." */
@@ -69,13 +69,13 @@ function listenerRows(listeners: readonly ListenerView[], color: boolean): strin
 
 function stateText(c: ConnectionView, color: boolean): string {
   if (c.state === 'mptcp') return paint(color, 'green', 'mptcp');
-  return paint(color, 'red', c.socket === 'tcp' ? 'fallback (plain TCP accepted)' : c.fallback === 'handshake' ? 'fallback (handshake)' : 'fallback');
+  return paint(color, 'red', c.socket === 'tcp' ? 'fallback (plain TCP)' : c.fallback === 'handshake' ? 'fallback (handshake)' : 'fallback');
 }
 
 function connectionLines(c: ConnectionView, color: boolean): string[] {
   const head = `${formatEndpoint(c.local)} -> ${formatEndpoint(c.remote)}`;
   const subflows = c.socket === 'mptcp' ? `, ${plural(c.subflowCount, 'subflow')}` : '';
-  const lines = [`${head}  ${stateText(c, color)}${subflows}${c.accepted ? ', accepted' : ''}, ${formatOwners(c.processes)}`];
+  const lines = [wrapText(`${head}  ${stateText(c, color)}${subflows}${c.accepted ? ', accepted' : ''}, ${formatOwners(c.processes)}`, WIDTH - 2, '      ')];
   const details: string[] = [];
   if (c.tcpState !== 'established') details.push(c.tcpState);
   if (c.token) details.push(`token ${c.token}`);
