@@ -240,9 +240,15 @@ class NetlinkSubscription : public Napi::ObjectWrap<NetlinkSubscription> {
   }
 
   void Drain(int status) {
+    if (status < 0) {
+      // libuv reports POLLERR as UV_EBADF and stops the handle. On a netlink socket POLLERR is the
+      // pending ENOBUFS of an overflow: the recv below returns it (clearing it), so poll again.
+      polling_ = false;
+      StartPolling();
+    }
     std::vector<uint8_t> batch;
     uint32_t lost = 0;
-    int failure = status < 0 ? -status : 0;
+    int failure = 0;
     while (failure == 0 && batch.size() < kBatchBytes) {
       ssize_t length = recv(fd_, datagram_.data(), datagram_.size(), MSG_DONTWAIT);
       if (length >= 0) {
