@@ -23,7 +23,7 @@ export async function probe(lab: Lab, url: string, args: string[] = [], timeoutM
 export async function startServe(lab: Lab, port: number, extra: string[] = []): Promise<{ url: string; stop(): Promise<void> }> {
   const address = lab.addresses.server.v4;
   const process = await lab.spawnListening('server', lab.cliArgv(['serve', '--listen', `${address}:${port}`, ...extra]), port, 15_000);
-  return { url: `ftp://${address}:${port}/`, stop: () => process.stop() };
+  return { url: `ftp://${address}:${port}/`, stop: async () => { await process.stop(); } };
 }
 
 export function controlOf(result: ProbeResult, run = 0) {
