@@ -5,6 +5,9 @@ import type { ProbeMode } from '../../probe/evidence.js';
 import { ALL_PROBE_MODES, DEFAULT_PROBE_MODES, probeExitCode, runProbe } from '../../probe/probe.js';
 import { ProbeCannotRunError } from '../../probe/run-mode.js';
 import { renderProbe } from '../../report/probe.js';
+import { checkReportPath, ReportPathError, ReportWriteError, writeHtmlReport } from '../../report/report-file.js';
+import { timelineFromProbe } from '../../report/timeline/from-probe.js';
+import { renderSparklines } from '../../report/timeline/sparkline.js';
 import { parseSize } from '../../server/size.js';
 import { defineCommand } from '../command.js';
 import { registerKnownError, UsageError } from '../errors.js';
@@ -12,6 +15,8 @@ import { ExitCode } from '../exit-codes.js';
 import { readCaFile, Scrubber } from './ftp-common.js';
 
 registerKnownError(ProbeCannotRunError, ExitCode.network);
+registerKnownError(ReportPathError, ExitCode.usage);
+registerKnownError(ReportWriteError, ExitCode.cannotRun);
 
 const MODE_CHOICES = ['passive', 'active', 'epsv', 'pasv', 'eprt', 'port', 'all'] as const;
 
@@ -41,7 +46,8 @@ export const probeCommand = defineCommand({
       .option('ca', { type: 'string', describe: 'trust the CA certificates in FILE (PEM)' })
       .option('tcp', { type: 'boolean', default: false, describe: 'plain TCP sockets (to compare)' })
       .option('ipv4', { alias: '4', type: 'boolean', default: false, describe: 'IPv4 only' })
-      .option('ipv6', { alias: '6', type: 'boolean', default: false, describe: 'IPv6 only' }),
+      .option('ipv6', { alias: '6', type: 'boolean', default: false, describe: 'IPv6 only' })
+      .option('report', { type: 'string', describe: 'also write a self-contained HTML report (charts per subflow) to FILE' }),
   async run(options, output) {
     const url = parseFtpUrl(options.url);
     const modes = parseModes(options.mode);
@@ -49,6 +55,7 @@ export const probeCommand = defineCommand({
     if (size === undefined || size <= 0) throw new UsageError(`bad --size "${options.size}": use bytes or a size such as 1M, 10M, 1G`);
     if (!(options.timeout > 0 && options.timeout <= 3600)) throw new UsageError('--timeout must be 0-3600 seconds');
     if (options.ipv4 && options.ipv6) throw new UsageError('choose one of -4 and -6');
+    const report = options.report === undefined ? undefined : await checkReportPath(options.report);
     const path = url.isDirectory || url.path === '' ? undefined : url.path;
     if (options.upload && path) throw new UsageError('--upload needs a server URL (mptcp-doctor serve), not a file');
     const credentials = resolveCredentials({ host: url.host, urlUser: url.user, urlPassword: url.password, option: options.user });
@@ -79,8 +86,12 @@ export const probeCommand = defineCommand({
         timeoutMs: options.timeout * 1000,
         signal: controller.signal,
       });
-      const text = options.json ? JSON.stringify(result, null, 2) : renderProbe(result, output.color, options.verbose);
+      // The time series the pictures are drawn from (docs/report.md): in the JSON, the sparklines and the report.
+      const timeline = timelineFromProbe(result);
+      const sparklines = options.json ? '' : renderSparklines(timeline, output.color, options.verbose);
+      const text = options.json ? JSON.stringify({ ...result, timeline }, null, 2) : renderProbe(result, output.color, options.verbose) + (sparklines ? `\n\n${sparklines}` : '');
       output.out(scrubber.scrub(text));
+      if (report) await writeHtmlReport(report, timeline, (html) => scrubber.scrub(html));
       return probeExitCode(result);
     } catch (error) {
       if (error instanceof ProbeCannotRunError) throw new ProbeCannotRunError(scrubber.scrub(error.message));
