@@ -12,6 +12,7 @@ apt-get install -y -qq --no-install-recommends \
   build-essential python3 \
   iproute2 iptables nftables kmod procps psmisc \
   vsftpd mptcpd mptcpize lftp curl openssl ca-certificates iputils-ping time \
+  chromium \
   >/dev/null
 
 # A second FTP server for interoperability tests. Debian's pure-ftpd conflicts with vsftpd (both
