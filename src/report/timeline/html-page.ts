@@ -35,7 +35,7 @@ figure.chart svg { display: block; max-width: 100%; height: auto; }
 table { border-collapse: collapse; margin: 6px 0 10px; font-size: 12.5px; }
 th, td { text-align: left; padding: 3px 10px 3px 0; vertical-align: top; border-bottom: 1px solid var(--rule); }
 th { font-weight: 600; color: #444; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 .swatch { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 6px; vertical-align: baseline; }
 .detail { color: #555; }
 .empty { color: #777; font-style: italic; }
