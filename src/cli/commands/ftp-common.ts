@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { Argv } from 'yargs';
 import {
-  FtpClient, FtpCredentialsError, FtpError, FtpUrlError, resolveCredentials, summarizeReply,
+  FtpClient, FtpCredentialsError, FtpError, FtpUrlError, resolveCredentials, summarizeReply, UnsafePartialFileError,
   type FileTransferResult, type FtpObserver, type FtpUrl, type ModeRequest,
 } from '../../ftp/index.js';
 import type { ConnectionReport } from '../../net/report.js';
@@ -18,6 +18,7 @@ import type { Output } from '../output.js';
 registerKnownError(FtpError, ExitCode.network);
 registerKnownError(FtpUrlError, ExitCode.usage);
 registerKnownError(FtpCredentialsError, ExitCode.usage);
+registerKnownError(UnsafePartialFileError, ExitCode.usage);
 
 export interface FtpCommonOptions {
   continue: boolean;
