@@ -15,10 +15,11 @@ import { UsageError, registerKnownError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import type { Output } from '../output.js';
 
-registerKnownError(FtpError, ExitCode.network);
+// --json's error code is the failure's kind: 'timeout', 'tls', 'login', 'not-found', 'closed', ...
+registerKnownError(FtpError, ExitCode.network, (error) => error.kind);
 registerKnownError(FtpUrlError, ExitCode.usage);
 registerKnownError(FtpCredentialsError, ExitCode.usage);
-registerKnownError(UnsafePartialFileError, ExitCode.usage);
+registerKnownError(UnsafePartialFileError, ExitCode.usage, () => 'unsafe-partial-file');
 
 export interface FtpCommonOptions {
   continue: boolean;
