@@ -70,7 +70,7 @@ describe('probe on loopback', () => {
       expect(result.exitCode).toBe(0);
       const json = JSON.parse(result.stdout);
       expect(json.verdict.status).toBe('held');
-      expect(json.connections[0].final.remote).toMatchObject({ family: 6, address: '::1' });
+      expect(json.connections[0].report.remote).toMatchObject({ family: 6, address: '::1' });
     } finally {
       await six.close(0);
     }
