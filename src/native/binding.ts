@@ -1,4 +1,4 @@
-// The one place that loads the native addon and declares its shape (DESIGN.md section 3).
+// The one place that loads the native addon and declares its shape (docs/architecture.md, "The native boundary").
 // Nothing outside src/native touches the addon. MPTCP_DOCTOR_ADDON points at another build.
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';

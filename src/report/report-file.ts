@@ -6,7 +6,7 @@ import { fileWriteProblem, writeFileAtomic } from '../sys/atomic-write.js';
 import type { HtmlPageOptions } from './timeline/html-page.js';
 import type { SessionTimeline } from './timeline/session-timeline.js';
 
-/** The --report argument cannot be used: a usage error. */
+/** The --report argument cannot be used (the command makes it a usage error). */
 export class ReportPathError extends Error {
   constructor(message: string) {
     super(message);
@@ -14,7 +14,7 @@ export class ReportPathError extends Error {
   }
 }
 
-/** The report could not be written after the work was done. */
+/** The report could not be written after the work was done (the command makes it exit 3). */
 export class ReportWriteError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);

@@ -1,4 +1,4 @@
-// The benchmarks in smoke mode (tiny sizes, 2 rounds, 5 clients): every figure of issue 8 is still
+// The benchmarks in smoke mode (tiny sizes, 2 rounds, 5 clients): every figure of bench/README.md is still
 // produced, so the benchmark code cannot rot. Goals are not judged here: tiny sizes measure start-up.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';

@@ -2,9 +2,9 @@
 // taken down during an EPSV transfer, and an FTP ALG turning the control connection into plain TCP
 // after EPRT. Small enough to read; the numbers follow the recorded runs.
 import type { ConnectionReport } from '../../../src/net/report.js';
-import type { ConnectionSample } from '../../../src/probe/evidence.js';
-import type { ProbeResult } from '../../../src/probe/probe.js';
-import type { ProbeConnection, ProbeRun } from '../../../src/probe/run-mode.js';
+import type { ProbeResult, ProbeRunSummary } from '../../../src/probe/probe.js';
+import { connectionLabel, type ConnectionRecord } from '../../../src/session/record.js';
+import type { ConnectionSample } from '../../../src/verdict/evidence.js';
 
 type Progress = Record<string, number>;
 
@@ -29,25 +29,31 @@ export function finalReport(pairs: Array<[string, string]>): ConnectionReport {
   } as ConnectionReport;
 }
 
-function connection(overrides: Partial<ProbeConnection> & Pick<ProbeConnection, 'role' | 'samples'>): ProbeConnection {
+function connection(overrides: Partial<ConnectionRecord> & Pick<ConnectionRecord, 'role' | 'samples'>): ConnectionRecord {
+  const mode = overrides.mode ?? 'epsv';
+  const purpose = overrides.purpose ?? (overrides.role === 'control' ? 'control' : 'transfer');
   return {
-    mode: 'epsv',
-    purpose: overrides.role === 'control' ? 'control' : 'transfer',
+    label: connectionLabel(overrides.role, mode, purpose),
+    mode,
+    purpose,
     status: 'held',
     cause: 'none',
     evidence: [],
     advice: [],
     socket: 'mptcp',
+    opener: mode === 'eprt' || mode === 'port' ? 'server' : 'client',
     expectedSubflows: 2,
     durationMs: 1000,
     ...overrides,
   };
 }
 
-function run(overrides: Partial<ProbeRun> & Pick<ProbeRun, 'mode' | 'connections' | 'verdict'>): ProbeRun {
+type RunWithConnections = ProbeRunSummary & { connections: ConnectionRecord[] };
+
+function run(overrides: Partial<RunWithConnections> & Pick<RunWithConnections, 'mode' | 'connections' | 'verdict'>): RunWithConnections {
   return {
     transfers: [{ direction: 'download', path: '/big.bin', bytes: 12 << 20, seconds: 5.9, matched: null }],
-    counters: { client: {} },
+    counters: { client: {}, clientTcp: {} },
     anomalies: [],
     server: { kind: 'other' },
     notes: [],
@@ -56,16 +62,17 @@ function run(overrides: Partial<ProbeRun> & Pick<ProbeRun, 'mode' | 'connections
   };
 }
 
-function result(runs: ProbeRun[]): ProbeResult {
+function result(runs: RunWithConnections[]): ProbeResult {
   return {
     schema: 'mptcp-doctor/probe/v1',
     target: { url: 'ftp://10.1.100.2:2119/big.bin', host: '10.1.100.2', port: 2119, server: 'other' },
     verdict: runs[0]!.verdict,
-    connections: runs.flatMap((r, index) => r.connections.map((c) => ({ run: index, ...c }))),
-    runs,
+    connections: runs.flatMap((r, index) => r.connections.map((c) => ({ ...c, run: index }))),
+    runs: runs.map(({ connections: _connections, ...summary }) => summary),
     transfer: { bytes: 12 << 20, seconds: 5.9, matched: null, notVerified: 'the far end is not mptcp-doctor serve' },
     outcome: 'judged',
-    counters: { client: runs[0]!.counters.client },
+    counters: { client: runs[0]!.counters.client, clientTcp: {} },
+    notes: [],
     durationMs: 6300,
   };
 }
@@ -89,7 +96,6 @@ export function linkDownResult(): ProbeResult {
     sample('connect', 29, { '10.1.1.1:47934': 1 }),
     sample('login', 369, { '10.1.1.1:47934': 120, '10.1.2.1:37187': 66 }),
     sample('after-EPSV', 376, { '10.1.1.1:47934': 210, '10.1.2.1:37187': 66 }),
-    sample('after-transfer', 6243, { '10.1.1.1:47934': 319, '10.1.2.1:37187': 66 }),
     sample('end', 6244, { '10.1.1.1:47934': 319, '10.1.2.1:37187': 66 }),
   ];
   const degraded = { status: 'degraded' as const, cause: 'path-failed' as const };
@@ -97,10 +103,10 @@ export function linkDownResult(): ProbeResult {
     run({
       mode: 'epsv',
       verdict: { ...degraded, evidence: [`data connection (epsv): the subflow from ${B} stopped carrying data while the others went on`], advice: ['check that link'] },
-      counters: { client: { MPJoinSynTx: 2, MPJoinSynAckRx: 2, DuplicateData: 218, MPCurrEstab: 1 } },
+      counters: { client: { MPJoinSynTx: 2, MPJoinSynAckRx: 2, DuplicateData: 218, MPCurrEstab: 1 }, clientTcp: {} },
       connections: [
-        connection({ role: 'control', samples: controlSamples, final: finalReport([['10.1.1.1:47934', '10.1.100.2:2119'], ['10.1.2.1:37187', '10.1.100.2:2119']]) }),
-        connection({ role: 'data', ...degraded, samples: dataSamples, durationMs: 5863, final: finalReport([[A, '10.1.100.2:30033'], [B, '10.1.100.2:30033']]) }),
+        connection({ role: 'control', samples: controlSamples, report: finalReport([['10.1.1.1:47934', '10.1.100.2:2119'], ['10.1.2.1:37187', '10.1.100.2:2119']]) }),
+        connection({ role: 'data', ...degraded, samples: dataSamples, durationMs: 5863, report: finalReport([[A, '10.1.100.2:30033'], [B, '10.1.100.2:30033']]) }),
       ],
     }),
   ]);
@@ -114,7 +120,7 @@ export function algResult(): ProbeResult {
     run({
       mode: 'active',
       verdict: { ...fellBack, evidence: ['control connection: MPTCP at first, plain TCP from after-EPRT (325 ms)', 'client counter MPFailTx +1'], advice: ['use passive mode'] },
-      counters: { client: { MPFailTx: 1, MPFailRx: 1, DssFallback: 1, MPCurrEstab: 1 }, clientAfterGiveUp: { MPCurrEstab: -1 } },
+      counters: { client: { MPFailTx: 1, MPFailRx: 1, DssFallback: 1, MPCurrEstab: 1 }, clientTcp: {}, clientAfterGiveUp: { MPCurrEstab: -1 } },
       connections: [
         connection({
           role: 'control',
@@ -125,10 +131,9 @@ export function algResult(): ProbeResult {
             sample('connect', 41, { [C]: 1 }),
             sample('login', 317, { [C]: 185 }),
             sample('after-EPRT', 325, { [C]: 297 }, 'fallback'),
-            sample('after-transfer', 371, { [C]: 401 }, 'fallback'),
             sample('end', 371, { [C]: 401 }, 'fallback'),
           ],
-          final: finalReport([[C, '10.1.100.2:2113']]),
+          report: finalReport([[C, '10.1.100.2:2113']]),
         }),
         connection({
           role: 'data',

@@ -51,14 +51,18 @@ describe('second path taken down mid-transfer', () => {
     expect(markers(data!, 'subflow-closed')).toEqual([]);
   });
 
-  test('FTP steps: connect, login, EPSV and 226 on the control connection; transfer start on the data connection', () => {
+  test('FTP steps: connect, login, EPSV and the 226 on the control connection; transfer start and end on the data connection', () => {
     expect(markers(control!, 'phase').map((m) => [m.atMs, m.label])).toEqual([
       [29, 'connected'],
       [369, 'logged in'],
       [376, 'EPSV'],
-      [6243, '226 transfer complete'],
+      [6239, '226 transfer complete'],
     ]);
-    expect(markers(data!, 'phase').map((m) => m.label)).toEqual(['connected', 'transfer start']);
+    expect(markers(data!, 'phase').map((m) => [m.atMs, m.label])).toEqual([
+      [380, 'connected'],
+      [386, 'transfer start'],
+      [6239, '226 transfer complete'],
+    ]);
     expect(control!.states).toEqual([{ state: 'mptcp', fromMs: 29, toMs: 6244 }]);
   });
 
@@ -104,7 +108,7 @@ describe('other shapes', () => {
   test('a subflow gone from a later look is marked closed, with the run\'s reset counters', () => {
     const result = linkDownResult();
     result.runs[0]!.counters.client.MPRstRx = 1;
-    const data = result.runs[0]!.connections[1]!;
+    const data = result.connections[1]!;
     data.samples = [
       sample('connect', 0, { a: 1 }),
       sample('transfer', 250, { a: 100, b: 50 }),
@@ -112,7 +116,7 @@ describe('other shapes', () => {
       sample('transfer', 750, { a: 300 }),
       sample('end', 1000, { a: 400 }),
     ];
-    data.final = finalReport([]);
+    data.report = finalReport([]);
     const c = timelineFromProbe(result).groups[0]!.connections[1]!;
     const closed = only(markers(c, 'subflow-closed'), () => true);
     expect(closed).toMatchObject({ atMs: 750, subflow: 'b', label: 'closed' });
@@ -122,7 +126,7 @@ describe('other shapes', () => {
 
   test('a handshake fallback is marked at the first look; plain TCP asked for is not a fallback', () => {
     const result = algResult();
-    const control = result.runs[0]!.connections[0]!;
+    const control = result.connections[0]!;
     control.samples = control.samples.map((s) => ({ ...s, state: 'fallback' as const }));
     expect(markers(timelineFromProbe(result).groups[0]!.connections[0]!, 'fell-back')).toMatchObject([{ atMs: 41, label: 'no MPTCP after the handshake' }]);
     control.socket = 'tcp';
@@ -138,6 +142,7 @@ describe('other shapes', () => {
     const t = timelineFromProbe(result);
     expect(t.headline).toEqual({ text: result.error.message, tone: 'bad' });
     expect(t.summary[0]).toBe('what was observed before: MPTCP held but degraded: path-failed');
-    expect(t.groups[0]!.connections[0]!.markers.map((m) => m.label)).toContain('transfer ended');
+    expect(t.groups[0]!.connections[1]!.markers.map((m) => m.label)).toContain('transfer ended');
+    expect(t.groups[0]!.connections[0]!.markers.map((m) => m.label)).not.toContain('226 transfer complete');
   });
 });

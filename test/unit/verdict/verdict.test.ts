@@ -1,7 +1,7 @@
-// The verdict rules against the evidence each scenario of DESIGN.md section 4 produced on Linux 6.18.
+// The verdict rules against the evidence each scenario of docs/mptcp-facts.md ("Middleboxes") produced on Linux 6.18.
 import { describe, expect, test } from 'vitest';
-import type { ConnectionEvidence, ConnectionSample, ProbeEvidence } from '../../../src/probe/evidence.js';
-import { judgeConnection, judgeProbe } from '../../../src/probe/verdict.js';
+import type { ConnectionEvidence, ConnectionSample, ProbeEvidence } from '../../../src/verdict/evidence.js';
+import { judgeConnection, judgeProbe } from '../../../src/verdict/verdict.js';
 
 function samples(...states: Array<[string, 'mptcp' | 'fallback' | 'tcp', number]>): ConnectionSample[] {
   return states.map(([phase, state, subflows], i) => ({ phase, atMs: i * 100, state, subflows, localAddresses: [] }));

@@ -4,7 +4,8 @@
 import type { FtpConnectionHandle, FtpObserver } from '../ftp/index.js';
 import type { FtpReply } from '../ftp/reply-parser.js';
 import type { ConnectionReport } from '../net/report.js';
-import type { ConnectionEvidence, ConnectionSample, ProbeMode, ReplyAnomaly } from './evidence.js';
+import type { ConnectionEvidence, ConnectionSample, ProbeMode, ReplyAnomaly } from '../verdict/evidence.js';
+import type { ConnectionPurpose } from './record.js';
 
 export interface TrackedConnection {
   evidence: ConnectionEvidence;
@@ -14,7 +15,7 @@ export interface TrackedConnection {
   /** Report taken just before the socket closed (data connections), or at the end (control). */
   final?: ConnectionReport;
   /** What the data connection was for. */
-  purpose: 'control' | 'transfer' | 'checksum' | 'upload';
+  purpose: ConnectionPurpose;
   /** Our end's address when the connection was made (what the expected subflow count depends on). */
   local?: { address: string; family: 4 | 6 };
 }
@@ -57,8 +58,10 @@ export class ConnectionTracker {
   readonly anomalies: ReplyAnomaly[] = [];
   readonly notes: string[] = [];
   private readonly started = Date.now();
-  private purpose: 'transfer' | 'checksum' | 'upload' = 'transfer';
+  private purpose: Exclude<ConnectionPurpose, 'control'> = 'transfer';
   private replies = 0;
+  /** The server's first reply (its greeting). */
+  greeting: string | undefined;
 
   constructor(private readonly mode: ProbeMode) {}
 
@@ -76,7 +79,7 @@ export class ConnectionTracker {
   }
 
   /** The next data connections are for this purpose. */
-  setPurpose(purpose: 'transfer' | 'checksum' | 'upload'): void {
+  setPurpose(purpose: Exclude<ConnectionPurpose, 'control'>): void {
     this.purpose = purpose;
   }
 
@@ -150,7 +153,8 @@ export class ConnectionTracker {
         this.sample(tracked, 'connect');
       },
       onCommand: (command, reply) => this.onCommand(command, reply),
-      onReply: () => {
+      onReply: (reply) => {
+        if (this.replies === 0) this.greeting = reply.message;
         this.replies += 1;
       },
       onNote: (message) => this.notes.push(message),
