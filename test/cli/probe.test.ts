@@ -100,7 +100,10 @@ describe('probe on loopback', () => {
   test('a URL naming a missing file: the probe cannot run, exit 4, one line naming the 550', async () => {
     const result = await run(`ftp://127.0.0.1:${serve.port}/probe/nope`, '--mode', 'epsv', '--json');
     expect(result.exitCode).toBe(4);
-    expect(result.stdout).toBe('');
+    // --json: still exactly one object, the probe schema with the error.
+    const json = JSON.parse(result.stdout) as { schema: string; error: { code: string; message: string; exitCode: number } };
+    expect(json).toMatchObject({ schema: 'mptcp-doctor/probe/v1', error: { exitCode: 4 } });
+    expect(json.error.message).toMatch(/^no such file .*550/);
     expect(result.stderr.trim()).toMatch(/^mptcp-doctor: no such file .*550/);
   });
 });

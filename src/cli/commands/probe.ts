@@ -83,7 +83,7 @@ export const probeCommand = defineCommand({
       output.out(scrubber.scrub(text));
       return probeExitCode(result);
     } catch (error) {
-      if (error instanceof ProbeCannotRunError) throw new ProbeCannotRunError(scrubber.scrub(error.message));
+      if (error instanceof ProbeCannotRunError) throw new ProbeCannotRunError(scrubber.scrub(error.message), { cause: error.cause });
       throw error;
     } finally {
       process.off('SIGINT', onSigint);

@@ -1,9 +1,10 @@
 // The verdict rules against generated evidence: no cause without the positive evidence causes.ts
 // requires for it, no middlebox named from the mere absence of MPTCP, and nothing read from what the
 // client's own teardown left behind (counters and samples after it gave up).
+import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { REQUIRED_EVIDENCE } from '../../../src/probe/causes.js';
+import { ADVICE, REQUIRED_EVIDENCE } from '../../../src/probe/causes.js';
 import type { ConnectionEvidence, ConnectionSample, ProbeEvidence, ServerConnectionView } from '../../../src/probe/evidence.js';
 import { beforeGiveUp } from '../../../src/probe/evidence-facts.js';
 import { judgeProbe } from '../../../src/probe/verdict.js';
@@ -150,4 +151,9 @@ describe('verdict rules on generated evidence', () => {
       { numRuns: 2000 },
     );
   });
+});
+
+test('docs/verdicts.md explains every cause the rules can name', () => {
+  const doc = readFileSync(new URL('../../../docs/verdicts.md', import.meta.url), 'utf8');
+  for (const cause of Object.keys(ADVICE)) expect(doc).toContain(`### ${cause}\n`);
 });

@@ -24,7 +24,7 @@ describe('SITE MPTCP connection view', () => {
         ],
         info: { csumEnabled: true, bytesSent: 10, bytesReceived: 20 } as ConnectionReport['info'],
       }),
-      { mpCapableReceived: true, evidence: 'socket' },
+      { mpCapableReceived: true, evidence: 'socket', listener: 'mptcp' },
       0,
     );
     expect(view).toMatchObject({
@@ -40,10 +40,10 @@ describe('SITE MPTCP connection view', () => {
 
   test('a TCP socket after an MP_CAPABLE SYN is a fallback; without one it is tcp; checksum from the sysctl', () => {
     const tcp = report({ socket: 'tcp', state: 'tcp', stateMethod: 'so_protocol' });
-    expect(connectionView(tcp, { mpCapableReceived: true, evidence: 'counters' }, 1)).toMatchObject({
+    expect(connectionView(tcp, { mpCapableReceived: true, evidence: 'counters', listener: 'mptcp' }, 1)).toMatchObject({
       socket: 'tcp', state: 'fallback', mpCapableReceived: true, mpCapableEvidence: 'counters', checksum: { enabled: true, source: 'sysctl' },
     });
-    expect(connectionView(tcp, { mpCapableReceived: false, evidence: 'counters' }, undefined)).toMatchObject({
+    expect(connectionView(tcp, { mpCapableReceived: false, evidence: 'counters', listener: 'mptcp' }, undefined)).toMatchObject({
       state: 'tcp', mpCapableReceived: false, checksum: { enabled: null, source: 'unknown' },
     });
     // Active mode: we opened it, the question does not apply.
