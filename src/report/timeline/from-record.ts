@@ -4,7 +4,7 @@
 import { formatHostPort } from '../../net/address.js';
 import type { ConnectionRecord } from '../../session/record.js';
 import type { CounterSnapshot } from '../../sys/counters.js';
-import type { ConnectionSample, ReplyAnomaly } from '../../verdict/evidence.js';
+import type { ConnectionSample, KernelSubflowEvidence, ReplyAnomaly } from '../../verdict/evidence.js';
 import { stalledSubflows } from '../../verdict/evidence-facts.js';
 import type { Verdict } from '../../verdict/verdict.js';
 import { formatBytes } from '../units.js';
@@ -99,8 +99,28 @@ function phaseLabel(phase: string, role: ConnectionRecord['role'], transferOk: b
   return command?.toUpperCase();
 }
 
+/**
+ * The kernel's own word on how a subflow ended, by local address:port, when it names a cause (a
+ * socket error or the peer's MP_TCPRST reason): every subflow is also "closed" when we close the
+ * connection ourselves, and that says nothing.
+ */
+function kernelEnds(record: ConnectionRecord): Map<string, { reset: boolean; words: string }> {
+  const ends = new Map<string, { reset: boolean; words: string }>();
+  for (const subflow of record.kernel?.subflows ?? []) {
+    if (!subflow.closed || (!subflow.error && !subflow.resetReason)) continue;
+    ends.set(subflow.id.split(' -> ')[0]!, { reset: subflow.resetReason !== undefined || subflow.error === 'ECONNRESET', words: kernelWords(subflow) });
+  }
+  return ends;
+}
+
+function kernelWords(subflow: KernelSubflowEvidence): string {
+  const parts = [subflow.end, subflow.resetReason && !subflow.end?.includes(subflow.resetReason) ? `reset reason: ${subflow.resetReason}` : undefined];
+  return `the kernel: ${parts.filter(Boolean).join('; ') || subflow.error}`;
+}
+
 function markersOf(record: ConnectionRecord, context: RecordContext, samples: ConnectionSample[], subflows: TimelineSubflow[]): TimelineMarker[] {
   const markers: TimelineMarker[] = [];
+  const kernel = kernelEnds(record);
   for (const sample of samples) {
     const label = phaseLabel(sample.phase, record.role, context.transferOk);
     if (label) markers.push({ atMs: sample.atMs, kind: 'phase', label, detail: `the look "${sample.phase}"` });
@@ -143,14 +163,15 @@ function markersOf(record: ConnectionRecord, context: RecordContext, samples: Co
     // Gone from the kernel's list of carrying subflows while the connection was still looked at.
     const later = samples.find((s) => s.atMs > end.atMs && s.state === 'mptcp');
     if (end.atMs < lastMs && later) {
+      const said = kernel.get(subflow.key);
       markers.push({
         atMs: later.atMs,
-        kind: 'subflow-closed',
-        label: 'closed',
+        kind: said?.reset ? 'subflow-reset' : 'subflow-closed',
+        label: said?.reset ? 'reset' : 'closed',
         subflow: subflow.key,
         detail:
           `${subflow.label} carried data until ${end.atMs} ms and was gone (or closing) at ${later.atMs} ms` +
-          (resets.length > 0 ? `; resets counted in this session (namespace-wide): ${resets.join(', ')}` : ''),
+          (said ? `; ${said.words}` : resets.length > 0 ? `; resets counted in this session (namespace-wide): ${resets.join(', ')}` : ''),
       });
     }
   }
@@ -166,7 +187,9 @@ function markersOf(record: ConnectionRecord, context: RecordContext, samples: Co
       kind: 'subflow-stalled',
       label: 'stopped carrying data',
       subflow: key,
-      detail: `${subflow.label} last grew at ${grewLast} ms (${formatBytes(subflow.points.at(-1)!.bytes)}) and not after, while the other subflows went on`,
+      detail:
+        `${subflow.label} last grew at ${grewLast} ms (${formatBytes(subflow.points.at(-1)!.bytes)}) and not after, while the other subflows went on` +
+        (kernel.has(key) ? `; ${kernel.get(key)!.words}` : ''),
     });
   }
 

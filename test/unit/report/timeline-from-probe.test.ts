@@ -124,6 +124,30 @@ describe('other shapes', () => {
     expect(c.subflows.find((s) => s.key === 'b')!.points.map((p) => p.atMs)).toEqual([250, 500]);
   });
 
+  test('the kernel\'s word on a subflow that went away: reset with its reason; a close with the connection says nothing', () => {
+    const result = linkDownResult();
+    const data = result.connections[1]!;
+    data.samples = [
+      sample('connect', 0, { 'a:1': 1 }),
+      sample('transfer', 250, { 'a:1': 100, 'b:2': 50 }),
+      sample('transfer', 500, { 'a:1': 200 }),
+      sample('end', 750, { 'a:1': 300 }),
+    ];
+    const reset = 'reset by the peer: middlebox interference (ECONNRESET)';
+    data.kernel = {
+      eventsMayBeMissing: false,
+      subflows: [
+        { id: 'a:1 -> s:21', initial: true, established: true, closed: true, end: 'closed with the connection' },
+        { id: 'b:2 -> s:21', initial: false, established: true, closed: true, end: reset, error: 'ECONNRESET', resetReason: 'middlebox interference', resetReasonCode: 6 },
+      ],
+    };
+    const c = timelineFromProbe(result).groups[0]!.connections[1]!;
+    const gone = only(c.markers.filter((m) => m.subflow === 'b:2' && m.kind !== 'subflow-joined'), () => true);
+    expect(gone).toMatchObject({ kind: 'subflow-reset', label: 'reset', atMs: 500 });
+    expect(gone.detail).toContain(`the kernel: ${reset}`);
+    expect(c.markers.filter((m) => m.subflow === 'a:1')).toEqual([]);
+  });
+
   test('a handshake fallback is marked at the first look; plain TCP asked for is not a fallback', () => {
     const result = algResult();
     const control = result.connections[0]!;
