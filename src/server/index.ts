@@ -7,7 +7,7 @@ export {
   parseSiteMptcpReply, SITE_MPTCP_SCHEMA,
   type SiteMptcpConnection, type SiteMptcpData, type SiteMptcpSubflow, type SiteMptcpView,
 } from './site-mptcp.js';
-export { computeDigest } from './digest-cache.js';
+export { computeDigest, DigestService } from './digest-cache.js';
 export { probeBytes, probeSegments } from './probe-stream.js';
 export { formatSize, parseSize, DEFAULT_MAX_DIGEST_SIZE, DEFAULT_MAX_PROBE_SIZE, LISTED_SIZES } from './size.js';
 export { tlsMaterialProblem, type TlsMaterial, type TlsMaterialProblem } from './tls-layer.js';
