@@ -19,6 +19,8 @@ import { StallWatch } from './stall-watch.js';
 const WRITE_AHEAD = 4 << 20;
 /** Longest pause between two looks at the kernel while waiting for the last acknowledgement. */
 const DELIVERY_POLL_MAX_MS = 100;
+/** While data is still in flight, the connection report (subflows...) is refreshed this often. */
+const RESAMPLE_MS = 500;
 
 export type AbortReason = 'abor' | 'shutdown' | 'timeout' | 'peer' | 'limit';
 
@@ -225,7 +227,7 @@ export async function sendSegments(
   // The connection and its subflows are still up (no FIN sent yet): sample now. Not after a
   // final 'drain': that event only comes when write() returned false, which a small TLS write never does.
   sampleNow();
-  await finishDelivery(data, signal);
+  await finishDelivery(data, signal, sampleNow);
   return progress.bytes;
 }
 
@@ -241,7 +243,7 @@ export async function sendSegments(
  * acknowledgements stop. When the kernel cannot say (no descriptor), the end of our writes counts,
  * as it does for vsftpd, and the socket stays open until the client closes it.
  */
-function finishDelivery(data: DataConnection, signal: AbortSignal): Promise<void> {
+function finishDelivery(data: DataConnection, signal: AbortSignal, sampleNow: () => void): Promise<void> {
   const stream = data.stream;
   if (signal.aborted) return Promise.reject(signal.reason);
   if (stream.destroyed) return Promise.reject(new TransferAborted('peer'));
@@ -251,6 +253,7 @@ function finishDelivery(data: DataConnection, signal: AbortSignal): Promise<void
     let settled = false;
     let poll: NodeJS.Timeout | undefined;
     let pollMs = 1;
+    let sampledAt = performance.now();
     const settle = (error?: Error) => {
       if (settled) return;
       settled = true;
@@ -279,6 +282,12 @@ function finishDelivery(data: DataConnection, signal: AbortSignal): Promise<void
       if (peerEnded) {
         const lost = sample.outstanding !== undefined && sample.outstanding > 1n;
         return settle(lost ? new TransferAborted('peer') : undefined);
+      }
+      // A small file is all written before extra subflows join: while MPTCP data is still in
+      // flight (more than our DATA_FIN outstanding), the connection is sampled again.
+      if (sample.outstanding !== undefined && sample.outstanding > 1n && performance.now() - sampledAt >= RESAMPLE_MS) {
+        sampledAt = performance.now();
+        sampleNow();
       }
       // Soon after our FIN on a fast path, every 100 ms on a slow one.
       poll = setTimeout(check, pollMs);
