@@ -277,6 +277,8 @@ function finishDelivery(data: DataConnection, signal: AbortSignal, sampleNow: ()
         return;
       }
       clearTimeout(poll);
+      // Gone before the client closed its side or acknowledged everything: reset, or torn down.
+      if (stream.destroyed) return settle(new TransferAborted('peer'));
       const sample = data.delivery();
       if (!sample || sample.delivered) return settle();
       if (peerEnded) {
