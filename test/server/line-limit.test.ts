@@ -12,7 +12,11 @@ const LIMIT = 1024;
 function feed(reader: LineReader, bytes: Buffer, cuts: number[]): LineEvent[] {
   const points = [...new Set([0, ...cuts.map((c) => c % (bytes.length + 1)), bytes.length])].sort((a, b) => a - b);
   const events: LineEvent[] = [];
-  for (let i = 0; i + 1 < points.length; i += 1) events.push(...reader.push(bytes.subarray(points[i], points[i + 1])));
+  for (let i = 0; i + 1 < points.length; i += 1) {
+    events.push(...reader.push(bytes.subarray(points[i], points[i + 1])));
+    // The session disconnects at an overflow: nothing after it is read.
+    if (events.some((event) => event.kind === 'overflow')) break;
+  }
   return events;
 }
 
@@ -31,6 +35,16 @@ describe('command line limit: the line counts, not the terminator', () => {
           && over.length === 1 && over[0]!.kind === 'overflow';
       }),
     );
+  });
+
+  test.each(['\r\n', '\n'])('%j: cut right after the line or inside the terminator, the same verdict', (terminator) => {
+    for (const length of [LIMIT, LIMIT + 1]) {
+      const bytes = Buffer.from(commandOf(length) + terminator);
+      for (const cut of [length, length + 1]) {
+        const events = feed(new LineReader(LIMIT), bytes, [cut]);
+        expect(events.map((e) => e.kind)).toEqual([length <= LIMIT ? 'line' : 'overflow']);
+      }
+    }
   });
 
   test('without a newline, a line is cut off as soon as no terminator can make it fit', () => {
