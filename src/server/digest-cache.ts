@@ -1,8 +1,9 @@
 // SHA-256 of /probe/<size>, the content of /probe/<size>.sha256 (docs/server.md, "Digest jobs").
 // Hashing costs about 0.6 s of one core per GiB here, so it must never stall the server:
 // - it runs on a worker thread, never on the thread that serves every client;
-// - the worker takes jobs in turns, one slice each (4 MiB), so a client's small digest is not queued
-//   behind another client's large one;
+// - the worker hashes in slices (4 MiB, a few ms), each time for the job that has hashed the least so
+//   far: a new job goes first until it catches up, so a client's small digest is never queued behind
+//   another client's large one, and large jobs share the worker;
 // - a job is cancelled when every client waiting for it has gone (left, ABOR, QUIT);
 // - sizes above a cap are refused before any work;
 // - finished digests are cached by size, and the worker keeps the hash state at every 256 MiB it
@@ -12,7 +13,7 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import { BLOCK_SIZE, blockRotation, probeBlock, probeSegments } from './probe-stream.js';
 
-/** Blocks (1 MiB) hashed per turn of one job: a few ms, so the worker rotates jobs often. */
+/** Blocks (1 MiB) hashed in one go: a few ms, so the worker picks its next job often. */
 const SLICE_BLOCKS = 4;
 /** The worker keeps the hash state after every this many blocks (256 MiB). */
 const CHECKPOINT_BLOCKS = 256;
@@ -186,8 +187,9 @@ export class DigestService {
 }
 
 /**
- * The worker: jobs in turns, one slice each per turn, yielding between slices so cancel messages
- * get through. Block i of the probe stream is the base block rotated by rotations[i] (see
+ * The worker: one slice at a time for the job that has hashed the fewest blocks so far (least
+ * attained service: short jobs finish first, long ones share), yielding between slices so cancel
+ * messages get through. Block i of the probe stream is the base block rotated by rotations[i] (see
  * probe-stream.ts); the main thread sends the rotations, so the stream's definition lives in one place.
  */
 const WORKER_SOURCE = `
@@ -197,7 +199,6 @@ const { sliceBlocks, checkpointBlocks, blockSize } = workerData;
 const block = Buffer.from(workerData.block.buffer, workerData.block.byteOffset, workerData.block.byteLength);
 const checkpoints = new Map();
 const jobs = new Map();
-let turn = 0;
 let scheduled = false;
 
 function rotated(hash, rotation, length) {
@@ -211,19 +212,25 @@ function start(message) {
   let from = 0;
   for (const at of checkpoints.keys()) if (at <= whole && at > from) from = at;
   const hash = from > 0 ? checkpoints.get(from).copy() : createHash('sha256');
-  jobs.set(message.id, { size: message.size, rotations: message.rotations, whole, next: from, hash });
+  jobs.set(message.id, { size: message.size, rotations: message.rotations, whole, next: from, hashed: 0, hash });
   schedule();
 }
 
 function step() {
   scheduled = false;
-  const ids = [...jobs.keys()];
-  if (ids.length === 0) return;
-  const id = ids[turn++ % ids.length];
-  const job = jobs.get(id);
+  let id;
+  let job;
+  for (const [candidate, entry] of jobs) {
+    if (job === undefined || entry.hashed < job.hashed) {
+      id = candidate;
+      job = entry;
+    }
+  }
+  if (job === undefined) return;
   for (let n = 0; n < sliceBlocks && job.next < job.whole; n += 1) {
     rotated(job.hash, job.rotations[job.next], blockSize);
     job.next += 1;
+    job.hashed += 1;
     if (job.next % checkpointBlocks === 0 && !checkpoints.has(job.next)) checkpoints.set(job.next, job.hash.copy());
   }
   if (job.next >= job.whole) {

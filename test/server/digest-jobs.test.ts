@@ -51,10 +51,21 @@ describe('DigestService (worker thread)', () => {
     await new Promise((r) => setTimeout(r, 50));
     const started = performance.now();
     expect(await service.digest(5 * MIB)).toBe(await computeDigest(5 * MIB));
-    // Turns of 4 MiB each: two turns of the small job, one of the large between them.
+    // Least hashed first: the new small job takes the next two 4 MiB slices.
     expect(performance.now() - started).toBeLessThan(1000);
     large.abort();
     expect(await running).toBeInstanceOf(DigestCancelled);
+  });
+
+  test('large jobs share the worker: two started together progress together', async () => {
+    const a = new AbortController();
+    const b = new AbortController();
+    const started = performance.now();
+    const first = service.digest(1 * GIB + 11, a.signal).then(() => performance.now() - started);
+    const second = service.digest(1 * GIB + 13, b.signal).then(() => performance.now() - started);
+    const [msFirst, msSecond] = await Promise.all([first, second]);
+    // Each waits for the other's slices: neither finishes in the time of one alone before the other starts.
+    expect(Math.abs(msFirst - msSecond)).toBeLessThan(0.5 * Math.max(msFirst, msSecond));
   });
 
   test('a job is cancelled when every caller has gone, not before', async () => {
