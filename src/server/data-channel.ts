@@ -55,6 +55,12 @@ function makeConnection(
     sample: whileOpen(raw, stream, fd, (open) => reportConnection(open, extra.created)),
     delivery: whileOpen(raw, stream, fd, sampleDelivery),
   };
+  // Our side ends when the transfer says so, not as soon as the client's side ends: ending a TLS
+  // socket from inside the read that delivered the client's close_notify loses our close_notify
+  // when TLS 1.3 session tickets are still being written (Node 20, OpenSSL 3: the client then sees
+  // EOF "in violation of protocol"; see receiveUpload).
+  raw.allowHalfOpen = true;
+  stream.allowHalfOpen = true;
   const keep = (error: Error) => {
     connection.error ??= error;
   };

@@ -341,8 +341,10 @@ export async function receiveUpload(
       // The client's FIN: the connection is half open and still readable by getsockopt.
       sampleNow();
       finish();
-      // Our FIN in return; Node closes the socket once it is written.
-      stream.end();
+      // Our FIN (and TLS close_notify) in return, once the read that delivered the client's end is
+      // over: ended from inside it, a TLS 1.3 socket sent its FIN without close_notify (Node 20).
+      // Node closes the socket once both sides are done.
+      setImmediate(() => stream.end());
       resolve({ bytes: progress.bytes, sha256: hash.digest('hex') });
     }
     function onClose() {
