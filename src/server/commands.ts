@@ -9,6 +9,8 @@ import { ftpTimestamp, mlsdLine, renderListing } from './listing.js';
 import { probeSegments } from '../protocol/probe-stream.js';
 import type { CommandSpec, Session } from './session.js';
 import { SITE_MPTCP_SCHEMA, type SiteMptcpView } from '../protocol/site-mptcp.js';
+import { formatSize } from '../protocol/size.js';
+import { DigestCancelled, DigestTooLarge } from './digest-cache.js';
 import { connectionView } from './site-mptcp-view.js';
 import { receiveUpload, runTransfer, sendSegments } from './transfer.js';
 import { upgradeToTls } from './tls-layer.js';
@@ -238,6 +240,38 @@ const mdtm: Spec = {
   },
 };
 
+/**
+ * The text of a .sha256 file, or undefined after replying why not. Runs as a cancellable step of
+ * RETR: ABOR, QUIT or the client leaving stops the job (docs/server.md, "Digest jobs").
+ */
+async function digestText(session: Session, probeSize: number, probeName: string): Promise<Buffer | undefined> {
+  const digests = session.context.digests;
+  if (probeSize > digests.maxSize) {
+    session.reply(550, `No digest for ${probeName}: digests are computed up to ${formatSize(digests.maxSize)} (serve --max-digest-size)`);
+    return undefined;
+  }
+  const controller = new AbortController();
+  session.transfer = { command: 'RETR', preparing: true, abort: (reason) => controller.abort(reason) };
+  const started = performance.now();
+  try {
+    const hex = await digests.digest(probeSize, controller.signal);
+    return Buffer.from(digestFileText(hex, probeName));
+  } catch (error) {
+    if (error instanceof DigestCancelled) {
+      session.log('info', 'digest-cancelled', { size: probeSize, reason: controller.signal.reason, seconds: Number(((performance.now() - started) / 1000).toFixed(3)) });
+      session.reply(426, 'Transfer aborted');
+    } else if (error instanceof DigestTooLarge) {
+      session.reply(550, `No digest for ${probeName}: digests are computed up to ${formatSize(error.cap)} (serve --max-digest-size)`);
+    } else {
+      session.log('error', 'digest-failed', { size: probeSize, message: (error as Error).message });
+      session.reply(451, 'Local error computing the digest');
+    }
+    return undefined;
+  } finally {
+    session.transfer = undefined;
+  }
+}
+
 const retr: Spec = {
   async handler(session, argument) {
     const offset = session.restOffset;
@@ -245,17 +279,19 @@ const retr: Spec = {
     const entry = resolve(session, argument);
     if (entry?.kind !== 'probe' && entry?.kind !== 'digest') return session.reply(550, 'No such file (try /probe/10M)');
     if (offset > entry.size) return session.reply(554, `Restart offset ${offset} beyond the file size ${entry.size}`);
+    // Cheap refusals before expensive work: no digest is computed for a client that cannot receive it.
+    if (!session.passive && !session.active) return session.reply(425, 'Use PASV, EPSV, PORT or EPRT first');
     let segments: () => Iterable<Buffer>;
     if (entry.kind === 'probe') {
       segments = () => probeSegments(offset, entry.size);
     } else {
-      const hex = await session.context.digests.digest(entry.probeSize);
-      const text = Buffer.from(digestFileText(hex, entry.probeName));
+      const text = await digestText(session, entry.probeSize, entry.probeName);
+      if (!text) return;
       segments = () => [text.subarray(offset)];
     }
     const remaining = entry.size - offset;
-    await runTransfer(session, 'RETR', `Opening BINARY mode data connection for ${entry.name} (${remaining} bytes)`, async (data, signal, sampleNow) => {
-      const bytes = await sendSegments(data, segments(), signal, session.options.dataTimeoutMs, sampleNow);
+    await runTransfer(session, 'RETR', `Opening BINARY mode data connection for ${entry.name} (${remaining} bytes)`, async (data, signal, sampleNow, progress) => {
+      const bytes = await sendSegments(data, segments(), signal, sampleNow, progress);
       return { bytes, reply: [226, `Transfer complete (${bytes} bytes)`] };
     });
   },
@@ -267,8 +303,8 @@ function store(append: boolean): Spec {
       session.restOffset = 0;
       const entry = resolve(session, argument);
       if (entry?.kind !== 'upload') return session.reply(553, 'Uploads go to /upload/<name>');
-      await runTransfer(session, append ? 'APPE' : 'STOR', `Ok to send data for ${entry.name} (discarded)`, async (data, signal, sampleNow) => {
-        const { bytes, sha256 } = await receiveUpload(data, signal, session.options.dataTimeoutMs, session.options.maxUpload, sampleNow);
+      await runTransfer(session, append ? 'APPE' : 'STOR', `Ok to send data for ${entry.name} (discarded)`, async (data, signal, sampleNow, progress) => {
+        const { bytes, sha256 } = await receiveUpload(data, signal, session.options.maxUpload, sampleNow, progress);
         return { bytes, reply: [226, `Transfer complete: received ${bytes} bytes, SHA-256 ${sha256} (discarded)`] };
       });
     },
@@ -284,8 +320,8 @@ function listing(kind: 'LIST' | 'NLST' | 'MLSD'): Spec {
       if (!entry || entry.kind === 'upload') return session.reply(550, 'No such file or directory');
       if (kind === 'MLSD' && entry.kind !== 'dir') return session.reply(501, 'MLSD needs a directory');
       const text = Buffer.from(renderListing(kind, session.context.tree.children(entry)));
-      await runTransfer(session, kind, `Here comes the directory listing`, async (data, signal, sampleNow) => {
-        const bytes = await sendSegments(data, [text], signal, session.options.dataTimeoutMs, sampleNow);
+      await runTransfer(session, kind, `Here comes the directory listing`, async (data, signal, sampleNow, progress) => {
+        const bytes = await sendSegments(data, [text], signal, sampleNow, progress);
         return { bytes, reply: [226, 'Directory send OK'] };
       });
     },

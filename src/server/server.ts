@@ -6,7 +6,7 @@ import { acceptedFd, listenMptcp } from '../net/listen.js';
 import type { TcpReason } from '../native/index.js';
 import { describeTcpReason, readSocketProtocol } from '../native/index.js';
 import { COMMANDS } from './commands.js';
-import { DigestCache } from './digest-cache.js';
+import { DigestService } from './digest-cache.js';
 import { handshakeWitness } from './handshake-witness.js';
 import { canonicalAddress, ConnectionLimits } from './limits.js';
 import { makeEvent, type ServerEvent } from './logger.js';
@@ -44,7 +44,7 @@ export async function startServer(input: Partial<ServerOptions> = {}): Promise<P
   const context: ServerContext = {
     options,
     tree: new SyntheticTree(options.maxProbeSize),
-    digests: new DigestCache(),
+    digests: new DigestService({ maxSize: options.maxDigestSize }),
     tlsContext: options.tls ? createTlsContext(options.tls) : undefined,
     listener: { socket: 'mptcp' },
     log,
@@ -109,6 +109,7 @@ export async function startServer(input: Partial<ServerOptions> = {}): Promise<P
         session.destroy();
       }
       await listenerClosed;
+      await context.digests.close();
       log(makeEvent('info', 'stopped', {}));
     })();
     return closing;
