@@ -8,6 +8,7 @@ import { canonicalAddress } from './limits.js';
 import { ftpTimestamp, mlsdLine, renderListing } from './listing.js';
 import { probeSegments } from '../protocol/probe-stream.js';
 import type { CommandSpec, Session } from './session.js';
+import { eprtProtocol, formatEpsvReply, formatPasvReply, parseEprtArgument, parsePortArgument } from '../protocol/data-channel.js';
 import { SITE_MPTCP_SCHEMA, type SiteMptcpView } from '../protocol/site-mptcp.js';
 import { formatSize } from '../protocol/size.js';
 import { DigestCancelled, DigestTooLarge } from './digest-cache.js';
@@ -155,7 +156,7 @@ const pasv: Spec = {
     const listener = await openPassive(session);
     if (!listener) return;
     const port = listener.port;
-    session.reply(227, `Entering Passive Mode (${address.split('.').join(',')},${port >> 8},${port & 255})`);
+    session.reply(227, formatPasvReply(address, port)!);
   },
 };
 
@@ -170,7 +171,7 @@ const epsv: Spec = {
     if (arg !== '' && arg !== family) return session.reply(522, `Network protocol not supported, use (${family})`);
     const listener = await openPassive(session);
     if (!listener) return;
-    session.reply(229, `Entering Extended Passive Mode (|||${listener.port}|)`);
+    session.reply(229, formatEpsvReply(listener.port)!);
   },
 };
 
@@ -190,29 +191,21 @@ function setActive(session: Session, host: string, port: number): void {
 
 const port: Spec = {
   handler(session, argument) {
-    const parts = argument.split(',').map((p) => p.trim());
-    if (parts.length !== 6 || !parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255)) {
-      return session.reply(501, 'Syntax: PORT h1,h2,h3,h4,p1,p2');
-    }
-    const numbers = parts.map(Number);
-    setActive(session, numbers.slice(0, 4).join('.'), numbers[4]! * 256 + numbers[5]!);
+    const target = parsePortArgument(argument);
+    if (!target) return session.reply(501, 'Syntax: PORT h1,h2,h3,h4,p1,p2');
+    setActive(session, target.host, target.port);
   },
 };
 
 const eprt: Spec = {
   handler(session, argument) {
-    const delimiter = argument[0];
-    const fields = delimiter ? argument.split(delimiter) : [];
-    // |proto|address|port| splits into ['', proto, address, port, ''].
-    if (fields.length !== 5 || fields[0] !== '' || fields[4] !== '' || !/^\d{1,5}$/.test(fields[3]!)) {
-      return session.reply(501, 'Syntax: EPRT |proto|address|port|');
+    const target = parseEprtArgument(argument);
+    if (target) return setActive(session, target.host, target.port);
+    const protocol = eprtProtocol(argument);
+    if (protocol !== undefined && protocol !== '1' && protocol !== '2' && /^\d+$/.test(protocol)) {
+      return session.reply(522, 'Network protocol not supported, use (1,2)');
     }
-    const [, proto, address, portText] = fields as [string, string, string, string, string];
-    if ((proto === '1' && !net.isIPv4(address)) || (proto === '2' && !net.isIPv6(address))) {
-      return session.reply(501, 'Address does not match the protocol');
-    }
-    if (proto !== '1' && proto !== '2') return session.reply(522, 'Network protocol not supported, use (1,2)');
-    setActive(session, address, Number(portText));
+    return session.reply(501, 'Syntax: EPRT |proto|address|port| (the protocol matching the address)');
   },
 };
 

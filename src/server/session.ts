@@ -1,6 +1,7 @@
 // One control connection: reading bounded lines, a queue for pipelined commands, replies, timers and
 // the per-session limits. It knows no FTP command: those live in commands.ts (basic-ftp's split of
 // a context that owns sockets and timers from the commands).
+import { formatReply, formatReplyBlock } from '../protocol/reply.js';
 import type net from 'node:net';
 import type tls from 'node:tls';
 import { reportConnection, type ConnectionReport } from '../net/report.js';
@@ -288,18 +289,14 @@ export class Session {
   /** Sends a reply; a multi-line text becomes "code-" lines and a final "code " line. */
   reply(code: number, text: string): void {
     if (this.control.destroyed || !this.control.writable) return;
-    const lines = text.split('\n');
-    const body = lines.length === 1
-      ? `${code} ${lines[0]}\r\n`
-      : lines.map((line, index) => `${code}${index === lines.length - 1 ? ' ' : '-'}${line}`).join('\r\n') + '\r\n';
-    this.control.write(body);
+    this.control.write(formatReply(code, text));
     this.countReply(code);
   }
 
   /** Sends raw multi-line text whose continuation lines are indented (FEAT, HELP, MLST). */
   replyBlock(code: number, first: string, lines: string[], last: string): void {
     if (this.control.destroyed || !this.control.writable) return;
-    this.control.write(`${code}-${first}\r\n${lines.map((l) => ` ${l}\r\n`).join('')}${code} ${last}\r\n`);
+    this.control.write(formatReplyBlock(code, first, lines, last));
     this.countReply(code);
   }
 

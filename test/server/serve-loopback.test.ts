@@ -1,5 +1,5 @@
 // The probe server in-process on 127.0.0.1 (host namespace, loopback only, no host changes):
-// commands, SITE MPTCP, transfers, and the hostile-input cases of issue 6, each refused or cut off
+// commands, SITE MPTCP, transfers, and hostile input, each refused or cut off
 // while another client keeps being served.
 import { createHash } from 'node:crypto';
 import net from 'node:net';
