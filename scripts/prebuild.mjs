@@ -1,0 +1,62 @@
+// Builds the prebuilt N-API addons that the npm package carries (prebuilds/<platform>-<arch>/), so
+// `npm install` of the tarball needs no compiler: node-gyp-build loads the one matching the host and
+// compiles from source only when none does. Node-API is stable across Node versions: one build per
+// architecture serves every Node the package supports.
+//
+// linux-x64 (or whatever this machine is) always; linux-arm64 too when Debian's cross compiler
+// (g++-aarch64-linux-gnu) is installed. Each build runs in a scratch copy of the sources, so the
+// developer's build/Release (what the tests load) is never replaced by a foreign-architecture file.
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { arch, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const prebuildify = join(root, 'node_modules', 'prebuildify', 'bin.js');
+
+function commandExists(name) {
+  return spawnSync('sh', ['-c', 'command -v "$1"', 'sh', name], { stdio: 'ignore' }).status === 0;
+}
+
+/** Headers of the Node that runs this script when they are installed beside it (Debian, nodejs.org tarballs); else node-gyp's own. */
+function nodeDir() {
+  if (process.env.npm_config_nodedir) return process.env.npm_config_nodedir;
+  const prefix = dirname(dirname(process.execPath));
+  return existsSync(join(prefix, 'include', 'node', 'node_api.h')) ? prefix : undefined;
+}
+
+const targets = [{ arch: arch(), env: {} }];
+if (arch() === 'x64') {
+  if (commandExists('aarch64-linux-gnu-g++')) {
+    targets.push({
+      arch: 'arm64',
+      env: { CC: 'aarch64-linux-gnu-gcc', CXX: 'aarch64-linux-gnu-g++', LINK: 'aarch64-linux-gnu-g++', PREBUILD_STRIP_BIN: 'aarch64-linux-gnu-strip' },
+    });
+  } else {
+    console.warn('prebuild: skipping linux-arm64: no aarch64-linux-gnu-g++ (apt-get install g++-aarch64-linux-gnu)');
+  }
+}
+
+rmSync(join(root, 'prebuilds'), { recursive: true, force: true });
+for (const target of targets) {
+  const work = mkdtempSync(join(tmpdir(), 'mptcp-doctor-prebuild-'));
+  try {
+    for (const entry of ['binding.gyp', 'native', 'package.json']) cpSync(join(root, entry), join(work, entry), { recursive: true });
+    symlinkSync(join(root, 'node_modules'), join(work, 'node_modules'));
+    const dir = nodeDir();
+    const result = spawnSync(
+      process.execPath,
+      [prebuildify, '--napi', '--strip', '--tag-libc', '--arch', target.arch, '--target', `node@${process.versions.node}`, '--cache', join(work, '.cache')],
+      { cwd: work, stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, ...(dir ? { npm_config_nodedir: dir } : {}), ...target.env } },
+    );
+    if (result.status !== 0) throw new Error(`prebuild: linux-${target.arch} failed (exit ${result.status ?? result.signal})`);
+    mkdirSync(join(root, 'prebuilds'), { recursive: true });
+    cpSync(join(work, 'prebuilds'), join(root, 'prebuilds'), { recursive: true });
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+for (const dir of readdirSync(join(root, 'prebuilds'))) {
+  console.log(`prebuild: prebuilds/${dir}/${readdirSync(join(root, 'prebuilds', dir)).join(', ')}`);
+}
