@@ -17,6 +17,7 @@ export const commandEntries: readonly CommandEntry[] = [
   { names: ['put'], load: async () => (await import('./put.js')).putCommand },
   { names: ['probe'], load: async () => (await import('./probe.js')).probeCommand },
   { names: ['serve'], load: async () => (await import('./serve.js')).serveCommand },
+  { names: ['report'], load: async () => (await import('./report.js')).reportCommand },
 ];
 
 /** The first word that is not an option: the command the user asked for, if any. */
