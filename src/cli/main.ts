@@ -62,6 +62,9 @@ async function main(): Promise<void> {
     .help()
     .alias('help', 'h')
     .version()
+    // bash and zsh (the script follows $SHELL); each <TAB> asks the CLI itself, so completions
+    // always match the installed commands and options.
+    .completion('completion', 'print a shell completion script: bash, or zsh when $SHELL is zsh')
     .wrap(Math.min(100, process.stdout.columns || 80))
     .fail((message, error) => {
       throw error ?? new UsageError(message);
