@@ -117,9 +117,10 @@ function load(path: string): NativeAddon {
  */
 function loadFromSea(): NativeAddon {
   const bytes = Buffer.from(sea.getAsset(SEA_ADDON_ASSET));
-  const directory = mkdtempSync(join(tmpdir(), 'mptcp-doctor-'));
-  const path = join(directory, SEA_ADDON_ASSET);
+  let directory: string | undefined;
   try {
+    directory = mkdtempSync(join(tmpdir(), 'mptcp-doctor-'));
+    const path = join(directory, SEA_ADDON_ASSET);
     const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o700);
     try {
       writeSync(fd, bytes);
@@ -129,10 +130,11 @@ function loadFromSea(): NativeAddon {
     return load(path);
   } catch (error) {
     const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
-    const hint = /map segment|permission denied|operation not permitted/i.test(reason) ? ' (is TMPDIR mounted noexec? point TMPDIR elsewhere)' : '';
-    throw new AddonUnavailableError(`native addon not loadable from the executable via ${directory}: ${reason}${hint}`);
+    // A noexec mount refuses the mapping: "failed to map segment from shared object".
+    const hint = /map segment|operation not permitted/i.test(reason) ? ' (is it mounted noexec? set TMPDIR to a directory that allows executables)' : '';
+    throw new AddonUnavailableError(`native addon not loadable from the executable via TMPDIR ${tmpdir()}: ${reason}${hint}`);
   } finally {
-    rmSync(directory, { recursive: true, force: true });
+    if (directory) rmSync(directory, { recursive: true, force: true });
   }
 }
 
