@@ -2,6 +2,7 @@
 // Nothing outside src/native touches the addon. MPTCP_DOCTOR_ADDON points at another build;
 // otherwise node-gyp-build picks build/Release (a local compile) or the matching prebuilds/ file,
 // and the single executable loads the copy embedded in it.
+/// <reference path="./node-gyp-build.d.ts" />
 import { closeSync, constants, existsSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';

@@ -33,6 +33,7 @@ describe.skipIf(skip)('fleet audit with Ansible, report, node_exporter and the a
   let sea: string;
   const fetched = join(fleet.tmpDir, 'fleet');
   let playbookRun: { exitCode: number | undefined; stdout: string; stderr: string; durationMs: number };
+  let taskTimes: string;
 
   /** Where the playbook puts things on a host (each host has its own directory here). */
   const paths = (name: string) => {
@@ -83,12 +84,14 @@ describe.skipIf(skip)('fleet audit with Ansible, report, node_exporter and the a
         ANSIBLE_FORKS: '3',
         ANSIBLE_NOCOLOR: 'true',
         ANSIBLE_RETRY_FILES_ENABLED: 'false',
+        ANSIBLE_LOG_PATH: join(ansible, 'log'),
         // Ansible's default arguments less -C: compressing the 80 MiB executable costs more CPU
         // than it saves on a link inside one machine.
         ANSIBLE_SSH_ARGS: '-o ControlMaster=auto -o ControlPersist=60s',
       },
     });
     playbookRun = { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr, durationMs: result.durationMs };
+    taskTimes = taskDurations(readFileSync(join(ansible, 'log'), 'utf8'));
   }, 420_000);
 
   afterAll(async () => {
@@ -104,7 +107,7 @@ describe.skipIf(skip)('fleet audit with Ansible, report, node_exporter and the a
     }
     expect(existsSync(join(fetched, 'healthy', 'probe.json'))).toBe(true);
     expect(existsSync(join(fetched, 'csum-off', 'probe.json'))).toBe(false);
-    console.info(`fleet: ansible-playbook took ${(playbookRun.durationMs / 1000).toFixed(1)} s for ${fleet.hosts.length} hosts`);
+    console.info(`fleet: ansible-playbook took ${(playbookRun.durationMs / 1000).toFixed(1)} s for ${fleet.hosts.length} hosts: ${taskTimes}`);
   });
 
   it('report shows exactly those problems on exactly those hosts, and exits 1', async () => {
@@ -210,3 +213,12 @@ describe.skipIf(skip)('fleet audit with Ansible, report, node_exporter and the a
 
   const scrapes = new Map<string, string>();
 });
+
+/** "task 1.2 s, ..." from ansible's log (each line timestamped): where a slow run spent its time. */
+function taskDurations(log: string): string {
+  const marks = [...log.matchAll(/^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d),(\d{3}) .*\| (?:TASK \[(?:\w+ : )?([^\]]+)\]|PLAY RECAP)/gm)].map((m) => ({
+    at: Date.parse(`${m[1]!.replace(' ', 'T')}.${m[2]}`),
+    task: m[3],
+  }));
+  return marks.slice(0, -1).map((mark, i) => `${mark.task} ${((marks[i + 1]!.at - mark.at) / 1000).toFixed(1)} s`).join(', ');
+}
