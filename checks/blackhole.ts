@@ -1,6 +1,9 @@
 // blackhole: since 6.12 the kernel disables active MPTCP for net.mptcp.blackhole_timeout seconds
 // (doubling on repeats) after MPTCP SYNs were dropped while plain TCP SYNs got through.
-// MPTcpExtBlackhole counts detections; MPCapableSYNTXDisabled counts SYNs sent without MP_CAPABLE then.
+// MPTcpExtBlackhole counts detections; MPCapableSYNTXDrop counts connections whose MP_CAPABLE SYNs
+// were dropped, so that the kernel retried them without the option (net.mptcp.
+// syn_retrans_before_tcp_fallback); MPCapableSYNTXDisabled counts SYNs sent without MP_CAPABLE while
+// active MPTCP was disabled.
 import type { Check } from './types.js';
 
 export const blackholeCheck: Check = {
@@ -11,19 +14,31 @@ export const blackholeCheck: Check = {
     if (!counters) return { status: 'skip', summary: 'no MPTcpExt counters in /proc/net/netstat', evidence: [] };
     const blackhole = counters.Blackhole;
     const disabled = counters.MPCapableSYNTXDisabled;
+    const dropped = counters.MPCapableSYNTXDrop ?? 0;
     if (blackhole === undefined && disabled === undefined) {
       return { status: 'skip', summary: 'this kernel has no blackhole detection (6.12+)', evidence: [] };
     }
-    const evidence = [`MPTcpExtBlackhole = ${blackhole ?? 'absent'}`, `MPTcpExtMPCapableSYNTXDisabled = ${disabled ?? 'absent'}`];
+    const evidence = [
+      `MPTcpExtBlackhole = ${blackhole ?? 'absent'}`,
+      `MPTcpExtMPCapableSYNTXDrop = ${counters.MPCapableSYNTXDrop ?? 'absent'}`,
+      `MPTcpExtMPCapableSYNTXDisabled = ${disabled ?? 'absent'}`,
+    ];
     if (timeout !== undefined) evidence.push(`net.mptcp.blackhole_timeout = ${timeout} s${timeout === '0' ? ' (detection off)' : ''}`);
-    if ((blackhole ?? 0) === 0 && (disabled ?? 0) === 0) {
+    if ((blackhole ?? 0) === 0 && (disabled ?? 0) === 0 && dropped === 0) {
       return { status: 'pass', summary: 'no MPTCP blackhole detected since the namespace started', evidence };
     }
+    const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+    const parts = [
+      ...((blackhole ?? 0) > 0 ? [plural(blackhole!, 'detection')] : []),
+      ...(dropped > 0 ? [`${plural(dropped, 'connection')} retried without MP_CAPABLE after its SYNs were dropped`] : []),
+      ...((disabled ?? 0) > 0 ? [`${plural(disabled!, 'SYN')} sent without MP_CAPABLE while disabled`] : []),
+    ];
+    const disabledNow = (blackhole ?? 0) > 0 || (disabled ?? 0) > 0;
     return {
       status: 'warn',
       summary:
-        `active MPTCP was disabled after blackhole detection (${blackhole ?? 0} detection${blackhole === 1 ? '' : 's'}, ` +
-        `${disabled ?? 0} SYNs sent as plain TCP)${timeout ? `; re-enabled after ${timeout} s, doubling on repeats` : ''}`,
+        `${disabledNow ? 'active MPTCP was disabled after blackhole detection' : 'MP_CAPABLE SYNs were dropped on a path'} (${parts.join(', ')})` +
+        `${disabledNow && timeout ? `; re-enabled after ${timeout} s, doubling on repeats` : ''}`,
       evidence,
       fix: {
         advice:

@@ -4,6 +4,7 @@ import { endpointsRoutingCheck } from './endpoints-routing.js';
 import { endpointsCheck } from './endpoints.js';
 import { kernelMptcpCheck } from './kernel-mptcp.js';
 import { limitsCheck } from './limits.js';
+import { listenersCheck } from './listeners.js';
 import { managerConflictCheck } from './manager-conflict.js';
 import { pmTypeCheck } from './pm-type.js';
 import { rpFilterCheck } from './rp-filter.js';
@@ -26,6 +27,7 @@ export const checks: readonly Check[] = [
   blackholeCheck,
   rpFilterCheck,
   managerConflictCheck,
+  listenersCheck,
 ];
 
 export const checkIds: readonly string[] = checks.map((c) => c.id);

@@ -33,6 +33,20 @@ export const selftestLoopbackCheck: Check = {
     if (held) {
       return { status: 'pass', summary: `MPTCP held on both ends of an FTP probe over ${result.address}`, evidence };
     }
+    if (result.verdict?.cause === 'blackhole') {
+      // Not something on loopback: active MPTCP is off for a while after a blackhole elsewhere.
+      return {
+        status: 'fail',
+        summary: 'MPTCP did not hold over loopback because active MPTCP is disabled after a blackhole detection (see the blackhole check)',
+        evidence,
+        fix: {
+          advice:
+            'A path dropped SYNs carrying MP_CAPABLE, so the kernel disabled active MPTCP for net.mptcp.blackhole_timeout seconds. ' +
+            'It re-enables itself; find the firewall that drops SYNs with unknown TCP options (mptcp-doctor probe shows which path).',
+          commands: [['sysctl', 'net.mptcp.blackhole_timeout'], ['nstat', '-az', 'MPTcpExtBlackhole', 'MPTcpExtMPCapableSYNTXDisabled']],
+        },
+      };
+    }
     const who = [result.client.state !== 'mptcp' ? 'client' : '', result.server.state !== 'mptcp' ? 'server' : ''].filter(Boolean).join(' and ');
     return {
       status: 'fail',

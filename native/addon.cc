@@ -17,23 +17,14 @@
 #include <unistd.h>
 #include <vector>
 
+#include "errno_error.h"
 #include "mptcp_uapi.h"
+#include "netlink.h"
 
 namespace {
 
 using namespace mptcp_uapi;
-
-// An Error shaped like Node's own system errors: code 'ENOPROTOOPT', errno -92, syscall.
-Napi::Error ErrnoError(Napi::Env env, int err, const char* syscall) {
-  // On Linux ENOTSUP == EOPNOTSUPP; libuv names it ENOTSUP, the kernel sources and man pages EOPNOTSUPP.
-  const char* code = err == EOPNOTSUPP ? "EOPNOTSUPP" : uv_err_name(-err);
-  std::string message = std::string(syscall) + " " + code + ": " + uv_strerror(-err);
-  Napi::Error error = Napi::Error::New(env, message);
-  error.Set("code", Napi::String::New(env, code));
-  error.Set("errno", Napi::Number::New(env, -err));
-  error.Set("syscall", Napi::String::New(env, syscall));
-  return error;
-}
+using mptcp_doctor::ErrnoError;
 
 int FdArg(const Napi::CallbackInfo& info, size_t index = 0) {
   if (info.Length() <= index || !info[index].IsNumber()) {
@@ -303,6 +294,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("getBufferSizes", Napi::Function::New(env, GetBufferSizes, "getBufferSizes"));
   exports.Set("getSocketName", Napi::Function::New(env, GetSocketName, "getSocketName"));
   exports.Set("constants", Constants(env));
+  mptcp_doctor::RegisterNetlink(env, exports);
   return exports;
 }
 

@@ -1,11 +1,17 @@
 // Bundles the compiled CLI (dist/src) into a few ESM files in dist/bin: Node then loads about ten
 // files instead of a hundred-odd modules, which is most of a short command's start-up time.
 // Commands stay separate chunks, still loaded only when asked for (src/cli/commands/index.ts).
-import { chmodSync, rmSync } from 'node:fs';
+import { chmodSync, readFileSync, rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
-// Chunk names carry content hashes: without a clean start, old chunks pile up (and get packed).
+// --version comes from here, written into the bundle: an installed copy has no package.json where
+// yargs would look (the current directory), and npm link runs the bundle through a symlink.
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+
+// Chunk names carry content hashes: without a clean start, every build leaves the previous
+// build's chunks behind (and npm pack ships them).
 rmSync(new URL('../dist/bin', import.meta.url), { recursive: true, force: true });
+
 await build({
   entryPoints: { main: 'dist/src/cli/main.js' },
   outdir: 'dist/bin',
@@ -16,6 +22,7 @@ await build({
   target: 'node20',
   sourcemap: 'linked',
   logLevel: 'warning',
+  define: { MPTCP_DOCTOR_VERSION: JSON.stringify(version) },
   // Bundled CommonJS dependencies (cli-progress, table's helpers) call require() for Node built-ins.
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
 });

@@ -1,5 +1,6 @@
-// Known errors, kept apart from bugs: each becomes one line on stderr and an exit code.
-// Anything else is an internal error (70) and shows its stack only with --debug.
+// Known errors, kept apart from bugs: each becomes one line on stderr, an exit code and, under
+// --json, a stable machine code. Anything else is an internal error (70) and shows its stack only
+// with --debug.
 import { AddonUnavailableError } from '../native/binding.js';
 import { AddressSyntaxError } from '../net/address.js';
 import { NetworkError } from '../net/errors.js';
@@ -29,20 +30,82 @@ export class TransferError extends Error {
   }
 }
 
+/** A machine code for an error, or undefined to fall back to its cause's or its exit code's. */
+type CodeOf = (error: Error) => string | undefined;
+
+interface KnownError {
+  type: new (...args: never[]) => Error;
+  exitCode: ExitCodeValue;
+  code?: CodeOf;
+}
+
 /** Known error classes from other modules register here, so main.ts needs no knowledge of them. */
-const known: Array<{ type: new (...args: never[]) => Error; exitCode: ExitCodeValue }> = [
+const known: KnownError[] = [
   { type: UsageError, exitCode: ExitCode.usage },
   { type: AddressSyntaxError, exitCode: ExitCode.usage },
   { type: CannotRunError, exitCode: ExitCode.cannotRun },
-  { type: AddonUnavailableError, exitCode: ExitCode.cannotRun },
-  { type: NetworkError, exitCode: ExitCode.network },
+  { type: AddonUnavailableError, exitCode: ExitCode.cannotRun, code: () => 'addon-unavailable' },
+  // 'ECONNREFUSED', 'ETIMEDOUT', 'ENOTFOUND', ...
+  { type: NetworkError, exitCode: ExitCode.network, code: (error) => (error as NetworkError).code },
   { type: TransferError, exitCode: ExitCode.network },
 ];
 
-export function registerKnownError(type: new (...args: never[]) => Error, exitCode: ExitCodeValue): void {
-  known.push({ type, exitCode });
+/**
+ * Registers an error class with its exit code and, optionally, how to read a machine code from it
+ * (for --json); without one, the code comes from its cause, else from the exit code.
+ */
+export function registerKnownError<T extends Error>(type: new (...args: never[]) => T, exitCode: ExitCodeValue, code?: (error: T) => string | undefined): void {
+  known.push({ type, exitCode, ...(code ? { code: code as CodeOf } : {}) });
+}
+
+function entryFor(error: unknown): KnownError | undefined {
+  // The most specific registration wins (a subclass registered after its base class).
+  let found: KnownError | undefined;
+  for (const entry of known) {
+    if (error instanceof entry.type && (!found || entry.type.prototype instanceof found.type)) found = entry;
+  }
+  return found;
 }
 
 export function exitCodeFor(error: unknown): ExitCodeValue | undefined {
-  return known.find((entry) => error instanceof entry.type)?.exitCode;
+  return entryFor(error)?.exitCode;
+}
+
+/** The machine code when the exit code is all we know. Stable: scripts match on these. */
+const CODE_BY_EXIT: Record<ExitCodeValue, string> = {
+  [ExitCode.ok]: 'ok',
+  [ExitCode.problem]: 'problem',
+  [ExitCode.usage]: 'usage',
+  [ExitCode.cannotRun]: 'cannot-run',
+  [ExitCode.network]: 'network',
+  [ExitCode.internal]: 'internal',
+};
+
+const SYSTEM_CODE = /^E[A-Z0-9_]+$/;
+
+/** A code carried by the error itself or by one of its causes (an errno name, a registered code). */
+function carriedCode(error: unknown, depth = 0): string | undefined {
+  if (!(error instanceof Error) || depth > 4) return undefined;
+  const entry = entryFor(error);
+  const own = entry?.code?.(error);
+  if (own) return own;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && SYSTEM_CODE.test(code)) return code;
+  return carriedCode(error.cause, depth + 1);
+}
+
+/** What --json says about a failure: `{ code, message, exitCode }`. */
+export interface ErrorReport {
+  /** Stable machine name: an errno name ('ECONNREFUSED'), 'usage', 'timeout', 'internal', ... */
+  code: string;
+  /** The same one line as on stderr, without the program name. */
+  message: string;
+  exitCode: ExitCodeValue;
+}
+
+export function describeError(error: unknown): ErrorReport {
+  const exitCode = exitCodeFor(error);
+  const message = error instanceof Error ? error.message : String(error);
+  if (exitCode === undefined) return { code: 'internal', message: `internal error: ${message}`, exitCode: ExitCode.internal };
+  return { code: carriedCode(error) ?? CODE_BY_EXIT[exitCode], message, exitCode };
 }

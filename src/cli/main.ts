@@ -1,27 +1,41 @@
 #!/usr/bin/env node
-// Entry point: the only place that exits. Known errors print one line; bugs print a stack only with --debug.
+// Entry point: the only place that exits. Known errors print one line; bugs print a stack only with
+// --debug. Under --json every outcome is exactly one JSON object on stdout: the command's own
+// report, or, when it failed before printing one, its schema with an `error` object.
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import type { CommandModule, GlobalOptions } from './command.js';
 import { entriesFor } from './commands/index.js';
-import { UsageError, exitCodeFor } from './errors.js';
+import { UsageError, describeError, exitCodeFor } from './errors.js';
 import { ExitCode } from './exit-codes.js';
-import { processOutput } from './output.js';
+import { jsonErrorReport, jsonRequested, schemaFor } from './json-errors.js';
+import { processOutput, type Output } from './output.js';
+import { packageVersion } from './version.js';
 
-const output = processOutput();
-let debug = process.argv.includes('--debug');
+const args = hideBin(process.argv);
+const stdio = processOutput();
+/** Set once anything went to stdout: a failure after that must not add a second object. */
+let reported = false;
+const output: Output = {
+  ...stdio,
+  out(text) {
+    reported = true;
+    stdio.out(text);
+  },
+};
+let debug = args.includes('--debug');
 
 function handleError(error: unknown): void {
-  const code = exitCodeFor(error);
-  if (code !== undefined && !debug) {
-    output.log(`mptcp-doctor: ${(error as Error).message}`);
-  } else if (code !== undefined) {
+  const report = describeError(error);
+  if (exitCodeFor(error) !== undefined && !debug) {
+    output.log(`mptcp-doctor: ${report.message}`);
+  } else if (exitCodeFor(error) !== undefined) {
     output.log(`mptcp-doctor: ${(error as Error).stack ?? String(error)}`);
   } else {
-    const message = error instanceof Error ? error.message : String(error);
-    output.log(`mptcp-doctor: internal error: ${message}${debug ? `\n${(error as Error)?.stack ?? ''}` : ' (run with --debug for details)'}`);
+    output.log(`mptcp-doctor: ${report.message}${debug ? `\n${(error as Error)?.stack ?? ''}` : ' (run with --debug for details)'}`);
   }
-  process.exitCode = code ?? ExitCode.internal;
+  if (jsonRequested(args) && !reported) output.out(JSON.stringify(jsonErrorReport(schemaFor(args), report), null, 2));
+  process.exitCode = report.exitCode;
 }
 
 function wire(parser: Argv<GlobalOptions>, module: CommandModule): Argv<GlobalOptions> {
@@ -49,7 +63,6 @@ function skipHelpCache(parser: Argv<GlobalOptions>): void {
 }
 
 async function main(): Promise<void> {
-  const args = hideBin(process.argv);
   const commands = await Promise.all(entriesFor(args).map((entry) => entry.load()));
   let parser = yargs(args)
     .scriptName('mptcp-doctor')
@@ -61,7 +74,8 @@ async function main(): Promise<void> {
     .recommendCommands()
     .help()
     .alias('help', 'h')
-    .version()
+    // Bundled in at build time: package.json is not beside the bundle in every install.
+    .version(packageVersion())
     // bash and zsh (the script follows $SHELL); each <TAB> asks the CLI itself, so completions
     // always match the installed commands and options.
     .completion('completion', 'print a shell completion script: bash, or zsh when $SHELL is zsh')
@@ -76,5 +90,14 @@ async function main(): Promise<void> {
   }
   await parser.parseAsync();
 }
+
+// A bug that escapes every await (an 'error' event nobody listens to) is still one line, exit 70,
+// and under --json still one object. The process is in an unknown state: leave at once.
+const crash = (error: unknown) => {
+  handleError(error);
+  process.exit(process.exitCode ?? ExitCode.internal);
+};
+process.on('uncaughtException', crash);
+process.on('unhandledRejection', crash);
 
 main().catch(handleError);

@@ -9,7 +9,8 @@ import { connectMptcp, type ConnectOptions, type MptcpConnection } from '../net/
 import { listenMptcp, type ListenOptions, type MptcpListener } from '../net/listen.js';
 import type { ConnectionReport } from '../net/report.js';
 import { makeHandle, type ConnectionRole, type DataMode, type FtpConnectionHandle } from './connection-handle.js';
-import { FtpContext, waitSecure } from './context.js';
+import { FtpContext } from './context.js';
+import { holdDataSocket } from './data-socket.js';
 import { openDataChannel, type DataChannel, type DataEnvironment } from './data-strategies.js';
 import { receiveInto, receiveIntoFile, sampleBeforeClose, sendFileFrom, sendFrom, type StreamResult } from './data-stream.js';
 import { FileSink } from './file-sink.js';
@@ -17,6 +18,7 @@ import { FileSource } from './file-source.js';
 import { FtpError } from './errors.js';
 import { summarizeReply, type FtpReply } from './reply-parser.js';
 import { maskCommand, parseFeatReply, parseSizeReply, parseTransferSize } from './reply-values.js';
+import { startTls, type TlsClient } from './tls-client.js';
 
 export type FtpSecurity = 'none' | 'explicit' | 'implicit';
 /** 'passive' = EPSV then PASV when EPSV is refused; 'active' = EPRT then PORT. */
@@ -277,7 +279,11 @@ export class FtpClient {
     /** Passive downloads into a FileSink: the socket reads into the sink from its first byte. */
     direct?: { onread: net.OnReadOpts; receive(handle: FtpConnectionHandle, options: Parameters<typeof receiveInto>[3]) : Promise<StreamResult> },
   ): Promise<TransferResult> {
-    const channel = await openDataChannel({ ...this.environment(), ...(direct ? { onread: direct.onread } : {}) }, this.modes);
+    const channel = await openDataChannel({
+      ...this.environment(),
+      ...(direct ? { onread: direct.onread } : {}),
+      ...(this.protectedData ? { protect: (socket: net.Socket) => this.secureData(socket) } : {}),
+    }, this.modes);
     const streamOptions = {
       idleTimeoutMs: this.options.idleTimeoutMs ?? 60_000,
       signal: this.options.signal,
@@ -287,33 +293,29 @@ export class FtpClient {
     // Remember what worked, as curl does, so later transfers skip the refused mode.
     this.modes = this.modes.slice(this.modes.indexOf(channel.mode));
     const started = Date.now();
-    let secureData: tls.TLSSocket | undefined;
     try {
       let passive: FtpConnectionHandle | undefined;
       if (channel.mode === 'epsv' || channel.mode === 'pasv') {
         passive = await channel.ready(0);
         if (direct) {
           // Bytes (and the end of data) may come before RETR's reply: listen from now on.
-          passive.socket.allowHalfOpen = true;
           early = direct.receive(passive, streamOptions);
           early.catch(() => undefined);
         }
         this.observer.onConnection?.('data', channel.mode, passive);
-        // The TLS client hello waits in the socket until the server reads it after RETR.
-        if (this.protectedData) secureData = this.secureData(passive.socket);
       }
       const preliminary = await start(channel);
       const handle = passive ?? (await this.acceptData(channel));
-      if (!passive) {
-        this.observer.onConnection?.('data', channel.mode, handle);
-        if (this.protectedData) secureData = this.secureData(handle.socket);
-      }
-      handle.socket.allowHalfOpen = true;
-      if (secureData) await waitSecure(secureData, this.ctx.replyTimeoutMs, 'data connection');
+      if (!passive) this.observer.onConnection?.('data', channel.mode, handle);
+      // Under PROT P, TLS started the instant the connection existed (passive: the client hello
+      // waits in the socket until the server reads it after RETR; a server may also finish the
+      // handshake at once, before its 150): startTls kept the outcome, however early it came.
+      const secureData = channel.tls;
+      if (secureData) await secureData.secured(this.ctx.replyTimeoutMs);
       const announcedSize = parseTransferSize(preliminary.message);
       this.observer.onDataStart?.({ direction, mode: channel.mode, connection: handle, ...(announcedSize !== undefined ? { announcedSize } : {}) });
       // A final reply arriving while we still drain the data waits in the context's queue.
-      const moved = await (early ?? move(handle, secureData ?? handle.socket, streamOptions, channel.mode));
+      const moved = await (early ?? move(handle, secureData?.socket ?? handle.socket, streamOptions, channel.mode));
       this.observer.onDataEnd?.(moved);
       const final = await this.ctx.reply();
       this.observer.onCommand?.('(end of transfer)', final);
@@ -329,7 +331,6 @@ export class FtpClient {
         finalReply: final,
       };
     } finally {
-      secureData?.destroy();
       channel.close();
     }
   }
@@ -362,10 +363,12 @@ export class FtpClient {
     }
   }
 
-  private secureData(socket: net.Socket): tls.TLSSocket {
-    const secure = tls.connect({ ...tlsOptions(this.options), socket, session: this.ctx.tlsSession });
-    secure.on('error', () => undefined); // surfaced by waitSecure / the stream functions
-    return secure;
+  /** TLS on a data connection (PROT P), resuming the control connection's session (vsftpd's require_ssl_reuse). */
+  private secureData(socket: net.Socket): TlsClient {
+    const client = startTls({ ...tlsOptions(this.options), socket, session: this.ctx.tlsSession }, 'data connection');
+    // Held like the raw socket: an end or error before the reader attaches is kept, not missed.
+    holdDataSocket(client.socket);
+    return client;
   }
 }
 

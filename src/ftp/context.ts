@@ -7,6 +7,7 @@ import type { MptcpConnection } from '../net/connect.js';
 import { FtpError, FtpProtocolError } from './errors.js';
 import { ReplyParser, type FtpReply, type ReplyParserOptions } from './reply-parser.js';
 import { maskCommand } from './reply-values.js';
+import { startTls } from './tls-client.js';
 
 export interface ContextOptions extends ReplyParserOptions {
   /** Longest wait for one reply (default 30 s). */
@@ -121,13 +122,13 @@ export class FtpContext {
   async upgradeTls(options: tls.ConnectionOptions, timeoutMs = this.replyTimeoutMs): Promise<void> {
     if (this.failure) throw this.failure;
     this.detach(this.stream);
-    const secure = tls.connect({ ...options, socket: this.connection.socket });
-    secure.on('session', (session: Buffer) => {
+    const client = startTls({ ...options, socket: this.connection.socket }, 'control connection');
+    client.socket.on('session', (session: Buffer) => {
       this.tlsSession = session;
     });
-    await waitSecure(secure, timeoutMs, 'control connection');
-    this.stream = secure;
-    this.attach(secure);
+    await client.secured(timeoutMs);
+    this.stream = client.socket;
+    this.attach(client.socket);
   }
 
   /** Destroys the control connection (sample its report before calling this). */
@@ -194,50 +195,4 @@ export class FtpContext {
       waiter.reject(this.failure);
     }
   }
-}
-
-/** Waits for a TLS handshake, bounded; a certificate problem becomes one clear line. */
-export function waitSecure(secure: tls.TLSSocket, timeoutMs: number, what: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      done();
-      secure.destroy();
-      reject(new FtpError(`${what}: TLS handshake timed out after ${Math.round(timeoutMs / 1000)} s`, 'timeout'));
-    }, timeoutMs);
-    const onSecure = () => {
-      done();
-      resolve();
-    };
-    const onError = (error: Error & { code?: string }) => {
-      done();
-      reject(new FtpError(`${what}: TLS: ${describeTlsError(error)}`, 'tls', undefined, { cause: error }));
-    };
-    const onClose = () => {
-      done();
-      reject(new FtpError(`${what}: closed during the TLS handshake`, 'closed'));
-    };
-    function done() {
-      clearTimeout(timer);
-      secure.off('secureConnect', onSecure);
-      secure.off('error', onError);
-      secure.off('close', onClose);
-    }
-    secure.once('secureConnect', onSecure);
-    secure.once('error', onError);
-    secure.once('close', onClose);
-  });
-}
-
-function describeTlsError(error: Error & { code?: string }): string {
-  const hints: Record<string, string> = {
-    DEPTH_ZERO_SELF_SIGNED_CERT: 'self-signed certificate (use --ca FILE, or --insecure)',
-    SELF_SIGNED_CERT_IN_CHAIN: 'self-signed certificate in chain (use --ca FILE, or --insecure)',
-    UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'unable to verify the certificate (use --ca FILE, or --insecure)',
-    UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'unknown certificate issuer (use --ca FILE, or --insecure)',
-    CERT_HAS_EXPIRED: 'certificate has expired',
-    ERR_TLS_CERT_ALTNAME_INVALID: 'certificate does not match the host name',
-    // Plain FTP where TLS was expected: ftps:// (implicit) against an explicit-FTPS or plain port.
-    ERR_SSL_WRONG_VERSION_NUMBER: 'the server did not answer in TLS (ftps:// is implicit FTPS, usually port 990; use ftpes:// or --tls for AUTH TLS)',
-  };
-  return (error.code && hints[error.code]) ?? error.message.split('\n')[0]!;
 }

@@ -8,8 +8,10 @@ import type { ConnectOptions, MptcpConnection } from '../net/connect.js';
 import { acceptedFd, type ListenOptions, type MptcpListener } from '../net/listen.js';
 import { makeHandle, type DataMode, type FtpConnectionHandle } from './connection-handle.js';
 import type { FtpContext } from './context.js';
+import { holdDataSocket } from './data-socket.js';
 import { FtpError } from './errors.js';
 import { summarizeReply, type FtpReply } from './reply-parser.js';
+import type { TlsClient } from './tls-client.js';
 import { formatEprtArgument, formatPortArgument, parseEpsvReply, parsePasvReply, toIpv4 } from './reply-values.js';
 
 export interface DataEnvironment {
@@ -20,6 +22,11 @@ export interface DataEnvironment {
   signal?: AbortSignal;
   /** Passive connections only: reads go into caller buffers (FileSink's fast path). */
   onread?: net.OnReadOpts;
+  /**
+   * Protected data connections (PROT P): starts TLS on the socket the instant it exists, so the
+   * client hello goes out at once and the handshake is watched from its start.
+   */
+  protect?: (socket: net.Socket) => TlsClient;
   /** Each command with its reply, for observers (probe samples the control connection here). */
   onCommand(command: string, reply: FtpReply): void;
   onNote(message: string): void;
@@ -31,6 +38,8 @@ export interface DataChannel {
   mode: DataMode;
   /** The data connection: already made (passive) or accepted from the server (active), bounded. */
   ready(timeoutMs: number): Promise<FtpConnectionHandle>;
+  /** TLS over the data connection (PROT P), once the connection exists. */
+  readonly tls: TlsClient | undefined;
   /** Closes the listener (active) and the connection if still open. Never throws. */
   close(): void;
 }
@@ -66,11 +75,17 @@ async function connectPassive(env: DataEnvironment, mode: DataMode, port: number
     signal: env.signal,
     ...(env.onread ? { onread: env.onread } : {}),
   });
+  holdDataSocket(connection.socket);
+  const tls = env.protect?.(connection.socket);
   const handle = makeHandle('data', mode, connection.socket, connection.fd, connection.created);
   return {
     mode,
     ready: async () => handle,
-    close: () => connection.socket.destroy(),
+    tls,
+    close: () => {
+      tls?.socket.destroy();
+      connection.socket.destroy();
+    },
   };
 }
 
@@ -101,11 +116,12 @@ async function openActive(env: DataEnvironment, mode: 'eprt' | 'port'): Promise<
   if (mode === 'port' && !toIpv4(local)) throw new FtpError('PORT needs an IPv4 control connection (use EPRT)', 'local');
   const remoteAddress = peer(env).address;
   let accepted: net.Socket | undefined;
+  let tls: TlsClient | undefined;
   let handle: FtpConnectionHandle | undefined;
   const waiters = new Set<(socket: net.Socket) => void>();
   // Kept open until the data connection ends: extra subflows join through this port (DESIGN section 4).
   const listener = await env.listen({ host: local, port: 0, tcp: env.tcp, bufferSizes: env.bufferSizes, backlog: 4 }, (socket) => {
-    socket.on('error', () => undefined);
+    holdDataSocket(socket);
     if (accepted || normalize(socket.remoteAddress) !== normalize(remoteAddress)) {
       // Only the server we talk to may connect (RFC 2577 section 5: port stealing).
       if (!accepted) env.onNote(`refused a data connection from ${socket.remoteAddress ?? 'an unknown address'}`);
@@ -113,6 +129,9 @@ async function openActive(env: DataEnvironment, mode: 'eprt' | 'port'): Promise<
       return;
     }
     accepted = socket;
+    // TLS from the accept, not from when the 150 reply has been read: a server may end an empty
+    // transfer right after connecting, and it needs our client hello to finish first.
+    tls = env.protect?.(socket);
     for (const waiter of [...waiters]) waiter(socket);
   });
   const closeListener = () => {
@@ -129,7 +148,6 @@ async function openActive(env: DataEnvironment, mode: 'eprt' | 'port'): Promise<
     if (handle) return handle;
     const fd = acceptedFd(socket);
     if (fd === undefined) throw new FtpError('data connection closed as soon as it was accepted', 'closed');
-    socket.allowHalfOpen = true;
     handle = makeHandle('data', mode, socket, fd, listener.created);
     // The listener goes when the data connection does.
     socket.once('close', closeListener);
@@ -158,7 +176,11 @@ async function openActive(env: DataEnvironment, mode: 'eprt' | 'port'): Promise<
         if (accepted) waiter(accepted);
       });
     },
+    get tls() {
+      return tls;
+    },
     close() {
+      tls?.socket.destroy();
       accepted?.destroy();
       closeListener();
     },

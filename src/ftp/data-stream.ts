@@ -7,6 +7,7 @@ import type { Readable, Writable } from 'node:stream';
 import type tls from 'node:tls';
 import type { ConnectionReport } from '../net/report.js';
 import type { FtpConnectionHandle } from './connection-handle.js';
+import { earlyOutcome } from './data-socket.js';
 import { FtpError } from './errors.js';
 import type { FileSink } from './file-sink.js';
 import type { FileSource } from './file-source.js';
@@ -124,6 +125,24 @@ function guard(
 }
 
 /**
+ * Settles a download whose connection ended, failed or closed before its reader attached (it is
+ * held from its creation: holdDataSocket). Events from now on reach the listeners just attached.
+ */
+function catchUpDownload(stream: net.Socket | tls.TLSSocket, state: Guard, bytes: () => number): void {
+  const early = earlyOutcome(stream);
+  if (early?.kind === 'ended') state.finish(bytes());
+  else if (early?.kind === 'failed') state.fail(new FtpError(`data connection: ${early.error.message}`, 'closed', undefined, { cause: early.error }));
+  else if (early?.kind === 'closed') state.fail(new FtpError('data connection closed before the end of data', 'closed'));
+}
+
+/** An upload cannot start on a connection the server already reset or closed. */
+function catchUpUpload(stream: net.Socket | tls.TLSSocket, state: Guard): void {
+  const early = earlyOutcome(stream);
+  if (early?.kind === 'failed') state.fail(new FtpError(`data connection: ${early.error.message}`, 'closed', undefined, { cause: early.error }));
+  else if (early?.kind === 'closed') state.fail(new FtpError('data connection closed by the server before the upload', 'closed'));
+}
+
+/**
  * After the last byte of an upload: sample while the connection is surely up (the server may close
  * right after our FIN), end the stream, sample again if it still is, and wait (bounded) for the
  * server to close its side before finishing.
@@ -172,6 +191,7 @@ export function receiveInto(handle: FtpConnectionHandle, stream: net.Socket | tl
     });
     stream.once('end', () => state.finish(bytes));
     stream.once('close', () => state.fail(new FtpError('data connection closed before the end of data', 'closed')));
+    catchUpDownload(stream, state, () => bytes);
   });
 }
 
@@ -198,6 +218,7 @@ export function sendFrom(handle: FtpConnectionHandle, stream: net.Socket | tls.T
     stream.once('close', () => {
       if (!sampled.report && !sampled.reportError) state.fail(new FtpError('data connection closed by the server during the upload', 'closed'));
     });
+    catchUpUpload(stream, state);
   });
 }
 
@@ -225,6 +246,7 @@ export function receiveIntoFile(handle: FtpConnectionHandle, sink: FileSink, opt
     sink.attach(socket);
     socket.once('end', () => state.finish(sink.bytes));
     socket.once('close', () => state.fail(new FtpError('data connection closed before the end of data', 'closed')));
+    catchUpDownload(socket, state, () => sink.bytes);
   });
 }
 
@@ -243,6 +265,8 @@ export function sendFileFrom(handle: FtpConnectionHandle, stream: net.Socket | t
     stream.once('close', () => {
       if (!sampled.report && !sampled.reportError) state.fail(new FtpError('data connection closed by the server during the upload', 'closed'));
     });
+    catchUpUpload(stream, state);
+    if (state.finished) return;
     source
       .pump(stream, {
         onBytes: (count) => {

@@ -1,6 +1,7 @@
 // FTP failures as one clear line each. FtpError (and subclasses) map to exit 4 (network or transfer
-// failure); FtpUrlError and FtpCredentialsError are the user's input and map to exit 2. The CLI
-// registers them (src/cli/commands/ftp-options.ts); nothing here knows about exit codes.
+// failure); FtpUrlError, FtpCredentialsError and UnsafePartialFileError are the user's input or
+// the user's files and map to exit 2. The CLI
+// registers them (src/cli/commands/ftp-common.ts); nothing here knows about exit codes.
 import type { FtpReply } from './reply-parser.js';
 
 /** Why an FTP operation failed, stable for JSON and for probe's verdict rules. */
@@ -51,5 +52,13 @@ export class FtpCredentialsError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'FtpCredentialsError';
+  }
+}
+
+/** A .part file that must not be written: a symlink, not a regular file, or someone else's (exit 2). */
+export class UnsafePartialFileError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnsafePartialFileError';
   }
 }

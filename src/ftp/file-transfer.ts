@@ -6,9 +6,10 @@ import { rename, stat, unlink } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import type { Writable } from 'node:stream';
 import type { FtpClient, TransferResult } from './client.js';
-import { FtpError } from './errors.js';
+import { FtpError, UnsafePartialFileError } from './errors.js';
 import { FileSink } from './file-sink.js';
 import { FileSource } from './file-source.js';
+import { openPartialFile, partialFileSize, type PartialFile } from './partial-file.js';
 
 
 export type DownloadTarget = { kind: 'file'; path: string } | { kind: 'stream'; stream: Writable };
@@ -72,22 +73,27 @@ export async function downloadFile(client: FtpClient, options: DownloadFileOptio
     return { transfer, offset: 0, totalBytes: transfer.bytes, ...(remoteSize !== undefined ? { remoteSize } : {}), path: '-' };
   }
   const part = partPath(target.path);
-  const existing = options.resume ? ((await sizeOf(part)) ?? 0) : 0;
+  let opened: PartialFile;
+  try {
+    // Never through a planted link, never someone else's file (partial-file.ts); checked before
+    // anything is written, and before a complete .part is renamed into place.
+    // A plain descriptor (not a FileHandle, which closes itself when collected): FileSink owns it.
+    opened = await openPartialFile(part, { resume: Boolean(options.resume) });
+  } catch (error) {
+    if (error instanceof UnsafePartialFileError) throw error;
+    throw new FtpError(`cannot write ${part}: ${(error as Error).message}`, 'local', undefined, { cause: error });
+  }
+  const existing = opened.size;
+  const sink = new FileSink(opened.fd, existing);
   if (remoteSize !== undefined && existing > remoteSize) {
+    await sink.close();
     throw new FtpError(`${part} (${existing} bytes) is larger than the remote file (${remoteSize} bytes): remove it to start over`, 'size-mismatch');
   }
   options.onStart?.({ offset: existing, ...(remoteSize !== undefined ? { size: remoteSize } : {}) });
   if (remoteSize !== undefined && existing === remoteSize && existing > 0) {
+    await sink.close();
     await rename(part, target.path);
     return { offset: existing, totalBytes: existing, remoteSize, path: target.path };
-  }
-  let sink: FileSink;
-  try {
-    // A plain descriptor (not a FileHandle, which closes itself when collected): FileSink owns it.
-    const fd = await openFd(part, existing > 0 ? 'r+' : 'w');
-    sink = new FileSink(fd, existing);
-  } catch (error) {
-    throw new FtpError(`cannot write ${part}: ${(error as Error).message}`, 'local', undefined, { cause: error });
   }
   let transfer: TransferResult;
   try {
@@ -95,7 +101,7 @@ export async function downloadFile(client: FtpClient, options: DownloadFileOptio
     await sink.flush();
   } catch (error) {
     await sink.close();
-    const kept = (await sizeOf(part)) ?? 0;
+    const kept = (await partialFileSize(part)) ?? 0;
     // Nothing arrived and nothing was there before: don't leave an empty .part behind.
     if (existing === 0 && kept === 0) await unlink(part).catch(() => undefined);
     if (kept > 0 && error instanceof FtpError && error.kind !== 'aborted') {

@@ -51,6 +51,29 @@ export interface NativeConstants {
   TCP_INFO_MAX_SIZE: number;
 }
 
+export interface NetlinkConstants {
+  NETLINK_SOCK_DIAG: number;
+  NETLINK_GENERIC: number;
+}
+
+/**
+ * A netlink socket joined to multicast groups, read from a libuv poll handle on the main loop.
+ * `onBatch(bytes, lost, error?)`: the datagrams read in one turn, back to back; `lost` counts the
+ * ENOBUFS (receive-buffer overflows, messages dropped by the kernel) since the previous batch; an
+ * `error` means reading failed and polling stopped.
+ */
+export interface NativeNetlinkSubscription {
+  close(): void;
+  pause(): void;
+  resume(): void;
+  ref(): void;
+  unref(): void;
+  /** SO_RCVBUF as the kernel reports it (twice the size granted), undefined once closed. */
+  receiveBufferBytes(): number | undefined;
+}
+
+export type NetlinkBatchCallback = (bytes: Buffer, lost: number, error?: SystemError) => void;
+
 /** Every function throws an Error with `code`, `errno` (negative, as Node's) and `syscall`. */
 export interface NativeAddon {
   openSocket(family: 4 | 6, mptcp: boolean): number;
@@ -67,6 +90,10 @@ export interface NativeAddon {
   /** getsockname (or getpeername with peer) as raw sockaddr bytes. */
   getSocketName(fd: number, peer?: boolean): Buffer;
   constants: NativeConstants;
+  /** One request on a fresh netlink socket; resolves with every reply datagram until NLMSG_DONE or NLMSG_ERROR. */
+  netlinkTransact(protocol: number, request: Buffer, timeoutMs: number): Promise<Buffer>;
+  NetlinkSubscription: new (protocol: number, groups: number[], receiveBufferBytes: number, onBatch: NetlinkBatchCallback) => NativeNetlinkSubscription;
+  netlinkConstants: NetlinkConstants;
 }
 
 /** A system error as the addon (and Node) raise them. */

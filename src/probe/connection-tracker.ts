@@ -48,6 +48,7 @@ export function sampleOf(report: ConnectionReport, phase: string, atMs: number):
     subflows: report.state !== 'mptcp' ? 1 : report.subflowDetails.length > 0 ? alive.length : report.subflows.total,
     localAddresses: alive.map((s) => s.local?.address).filter((a): a is string => a !== undefined),
     ...(Object.keys(progress).length > 0 ? { progress } : {}),
+    ...(report.state === 'mptcp' && report.subflowDetails.length > alive.length ? { notCarrying: report.subflowDetails.length - alive.length } : {}),
   };
 }
 
@@ -57,6 +58,7 @@ export class ConnectionTracker {
   readonly notes: string[] = [];
   private readonly started = Date.now();
   private purpose: 'transfer' | 'checksum' | 'upload' = 'transfer';
+  private replies = 0;
 
   constructor(private readonly mode: ProbeMode) {}
 
@@ -95,6 +97,19 @@ export class ConnectionTracker {
     for (const tracked of this.connections) if (tracked.closedAtMs === undefined) this.sample(tracked, phase);
   }
 
+  /**
+   * A connection whose socket is gone although it did not end normally: the client (or the far
+   * end) tore it down, and what the kernel counts from now on may be our own teardown.
+   */
+  closedUnexpectedly(): boolean {
+    return this.connections.some((tracked) => tracked.closedAtMs === undefined && tracked.handle.closed);
+  }
+
+  /** The FTP greeting (or any reply) arrived: the far end speaks FTP. */
+  get heardReply(): boolean {
+    return this.replies > 0;
+  }
+
   finish(tracked: TrackedConnection | undefined): void {
     if (!tracked || tracked.closedAtMs !== undefined) return;
     tracked.closedAtMs = this.now();
@@ -111,6 +126,8 @@ export class ConnectionTracker {
           report = undefined;
         }
         const dataMode = role === 'data' ? (mode ?? this.mode) : undefined;
+        // Active-mode data connections are opened by the server towards our listener.
+        const opener = dataMode === 'eprt' || dataMode === 'port' || dataMode === 'active' ? 'server' : 'client';
         const tracked: TrackedConnection = {
           handle,
           openedAtMs: this.now(),
@@ -119,6 +136,7 @@ export class ConnectionTracker {
           evidence: {
             role,
             ...(dataMode ? { mode: dataMode } : { mode: this.mode }),
+            opener,
             socket: report?.socket ?? 'mptcp',
             ...(report?.socketReason ? { socketReason: report.socketReason } : {}),
             samples: [],
@@ -132,6 +150,9 @@ export class ConnectionTracker {
         this.sample(tracked, 'connect');
       },
       onCommand: (command, reply) => this.onCommand(command, reply),
+      onReply: () => {
+        this.replies += 1;
+      },
       onNote: (message) => this.notes.push(message),
       onDataStart: () => this.sample(this.openData, 'transfer-start'),
       onDataEnd: (result) => {

@@ -22,6 +22,12 @@ export interface ConnectionSample {
    * acknowledged. A subflow whose count stops growing while the others' grows lost its path.
    */
   progress?: Record<string, number>;
+  /**
+   * Subflows in the kernel's list that were not carrying data: a join still in its handshake, or a
+   * subflow that was reset and lingers in CLOSE. Seen beside fewer subflows than expected, it is this
+   * connection's own evidence that a join was attempted and did not complete.
+   */
+  notCarrying?: number;
 }
 
 /** The far end's own view of one connection (from `SITE MPTCP` of mptcp-doctor serve). */
@@ -38,6 +44,13 @@ export interface ServerConnectionView {
    * counters when the kernel handed it a plain TCP socket after the ACK lost the option).
    */
   mpCapableReceived?: boolean | null;
+  /** How the far end knows mpCapableReceived: its socket (certain), its counters, or not at all. */
+  mpCapableEvidence?: 'socket' | 'counters' | 'none';
+  /**
+   * The far end's listening socket that accepted this connection: 'tcp' means it could only ever
+   * accept plain TCP here. Undefined for a connection the far end opened itself (active mode).
+   */
+  listener?: 'mptcp' | 'tcp';
 }
 
 export interface ConnectionEvidence {
@@ -56,6 +69,8 @@ export interface ConnectionEvidence {
   /** How long it lived, ms: a short data connection may end before a join could complete. */
   durationMs: number;
   server?: ServerConnectionView;
+  /** Who opened it: the server opens active-mode (PORT/EPRT) data connections to our listener. */
+  opener?: 'client' | 'server';
   /** Data-channel commands (PORT/EPRT...) sent on this connection, with the time they were sent. */
   commands?: Array<{ command: string; atMs: number }>;
 }
@@ -70,8 +85,16 @@ export interface ReplyAnomaly {
 
 export interface ProbeEvidence {
   connections: ConnectionEvidence[];
-  /** MPTcpExt deltas of the client's namespace over the run. */
+  /**
+   * MPTcpExt deltas of the client's namespace from the start of the run until the client gave up
+   * (its own timeout or an interruption) or, when it never did, the end of the run. What the
+   * kernel did after we gave up (MP_FASTCLOSE, resets of our own torn-down sockets) is not here.
+   */
   clientCounters: CounterSnapshot;
+  /** Deltas after the client gave up: shown to the user, never read by the rules. */
+  clientCountersAfterGiveUp?: CounterSnapshot;
+  /** When and why the client gave up on a connection, if it did. */
+  gaveUp?: { atMs: number; reason: string };
   /** The server's deltas since login, when the far end is mptcp-doctor serve. */
   serverCounters?: CounterSnapshot;
   anomalies: ReplyAnomaly[];

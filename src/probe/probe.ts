@@ -29,8 +29,17 @@ export interface ProbeResult {
   /** Every connection of every run, in order; `run` indexes `runs`. */
   connections: Array<ProbeConnection & { run: number }>;
   runs: ProbeRun[];
-  /** All runs together; `matched` is true only when every digest that could be checked matched. */
-  transfer: { bytes: number; seconds: number; sha256?: string; matched: boolean | null };
+  /**
+   * All runs together; `matched` is true only when every digest that could be checked matched, null
+   * when none could be checked, and then `notVerified` says why.
+   */
+  transfer: { bytes: number; seconds: number; sha256?: string; matched: boolean | null; notVerified?: string };
+  /**
+   * 'could-not-run': a run failed for a reason no MPTCP evidence explains; `error` says which. The
+   * verdict then covers only what was observed before, and the exit code is 4, not 1.
+   */
+  outcome: 'judged' | 'could-not-run';
+  error?: { code: string; message: string; exitCode: 4 };
   /** MPTcpExt deltas summed over the runs (client namespace; the server's from SITE MPTCP). */
   counters: { client: CounterSnapshot; server?: CounterSnapshot };
   durationMs: number;
@@ -69,6 +78,8 @@ export async function runProbe(options: ProbeOptions): Promise<ProbeResult> {
   }
   const transfers = runs.flatMap((run) => run.transfers);
   const checked = transfers.filter((t) => t.matched !== null);
+  const unverified = transfers.find((t) => t.matched === null && !t.error && t.notVerified);
+  const failed = runs.find((run) => run.outcome === 'could-not-run');
   return {
     schema: PROBE_SCHEMA,
     target: {
@@ -85,13 +96,29 @@ export async function runProbe(options: ProbeOptions): Promise<ProbeResult> {
       seconds: transfers.reduce((sum, t) => sum + t.seconds, 0),
       ...(transfers[0]?.sha256 ? { sha256: transfers[0].sha256 } : {}),
       matched: checked.length === 0 ? null : checked.every((t) => t.matched === true),
+      ...(checked.length === 0 && unverified?.notVerified ? { notVerified: unverified.notVerified } : {}),
     },
+    outcome: failed ? 'could-not-run' : 'judged',
+    ...(failed?.error
+      ? { error: { code: failed.error.kind, message: `the probe could not run (${failed.mode} mode, ${failed.error.stage}): ${failed.error.message}`, exitCode: 4 as const } }
+      : {}),
     counters: { client, ...(server ? { server } : {}) },
     durationMs: Date.now() - started,
   };
 }
 
-/** Every connection held: the probe's exit code 0. */
-export function probeHeld(result: ProbeResult): boolean {
-  return result.connections.length > 0 && result.connections.every((c) => c.status === 'held') && result.runs.every((r) => !r.error);
+/** A connection verdict that names a problem (plain TCP on request is none). */
+function isProblem(c: { status: string; cause: string }): boolean {
+  return c.status === 'degraded' || c.status === 'fell-back' || (c.status === 'not-attempted' && c.cause !== 'none');
+}
+
+/**
+ * 4 when a run could not be done and no MPTCP evidence explains why (the failure is reported, not
+ * blamed on MPTCP); 1 when a verdict names an MPTCP problem; 0 when MPTCP held (or plain TCP was
+ * asked for) on every connection.
+ */
+export function probeExitCode(result: ProbeResult): 0 | 1 | 4 {
+  if (result.outcome === 'could-not-run') return 4;
+  if (result.connections.length === 0) return 4;
+  return result.connections.some(isProblem) || result.runs.some((run) => run.error) ? 1 : 0;
 }

@@ -8,9 +8,11 @@ import type { ConnectionReport } from '../net/report.js';
 import { probeSegments } from '../server/probe-stream.js';
 import { parseSiteMptcpReply, type SiteMptcpConnection, type SiteMptcpView } from '../server/site-mptcp.js';
 import { formatSize } from '../server/size.js';
-import { counterDeltas, readMptcpCounters, type CounterSnapshot } from '../sys/counters.js';
+import type { CounterSnapshot } from '../sys/counters.js';
 import { readMptcpSysctl } from '../sys/mptcp-sysctl.js';
+import { EXPLAINS_A_FAILED_TRANSFER } from './causes.js';
 import { ConnectionTracker, type TrackedConnection } from './connection-tracker.js';
+import { CounterWatch } from './counter-watch.js';
 import type { ConnectionEvidence, ConnectionSample, ProbeEvidence, ProbeMode, ReplyAnomaly, ServerConnectionView } from './evidence.js';
 import { expectedSubflows, type PathManagerView } from './expected-subflows.js';
 import { HashSink, SmallSink } from './hash-sink.js';
@@ -57,6 +59,8 @@ export interface ProbeTransfer {
   expectedSha256?: string;
   /** true/false when an expected digest was known, null otherwise. */
   matched: boolean | null;
+  /** Why `matched` is null: the transfer was not verified, and the user must be told. */
+  notVerified?: string;
   error?: string;
 }
 
@@ -84,12 +88,23 @@ export interface ProbeRun {
   verdict: Verdict;
   connections: ProbeConnection[];
   transfers: ProbeTransfer[];
-  counters: { client: CounterSnapshot; server?: CounterSnapshot };
+  /**
+   * MPTcpExt deltas. `client`: until the client gave up (or the end of the work), the evidence;
+   * `clientAfterGiveUp`: what our own teardown and the far end's reaction added, never judged.
+   */
+  counters: { client: CounterSnapshot; clientAfterGiveUp?: CounterSnapshot; server?: CounterSnapshot };
   anomalies: ReplyAnomaly[];
   server: { kind: 'serve' | 'other'; greeting?: string };
   notes: string[];
   /** Why the run stopped early, if it did. */
   error?: { message: string; kind: string; stage: 'connect' | 'login' | 'transfer' };
+  /** When the client gave up on a connection (its own timeout, an interruption), and why. */
+  gaveUp?: { atMs: number; reason: string };
+  /**
+   * 'could-not-run': the run failed for a reason no MPTCP evidence explains (TLS, a timeout with
+   * MPTCP intact, a refused command): the probe says so instead of blaming MPTCP or the path.
+   */
+  outcome: 'judged' | 'could-not-run';
 }
 
 /** Raised when the probe cannot run at all (no server, login refused): exit 4, not a verdict. */
@@ -99,6 +114,9 @@ export class ProbeCannotRunError extends Error {
     this.name = 'ProbeCannotRunError';
   }
 }
+
+/** Failures that are the server's answer, not a teardown of ours: nothing was aborted by us yet. */
+const REFUSALS = new Set(['reply', 'not-found', 'login', 'permission', 'protocol']);
 
 /** FTP failures that say nothing about the path (no such file, login, certificate): the probe cannot run (exit 4). */
 const NOT_ABOUT_THE_PATH = new Set(['not-found', 'permission', 'login', 'local', 'tls']);
@@ -117,19 +135,56 @@ async function siteMptcp(client: FtpClient): Promise<SiteMptcpView | undefined> 
   }
 }
 
-function toServerView(view: SiteMptcpConnection | null | undefined): ServerConnectionView | undefined {
-  return view ? { socket: view.socket, state: view.state, subflows: view.subflows.total, mpCapableReceived: view.mpCapableReceived } : undefined;
+function toServerView(view: SiteMptcpConnection | null | undefined, listener?: 'mptcp' | 'tcp'): ServerConnectionView | undefined {
+  if (!view) return undefined;
+  const accepted = view.listener ?? listener;
+  return {
+    socket: view.socket,
+    state: view.state,
+    subflows: view.subflows.total,
+    mpCapableReceived: view.mpCapableReceived,
+    ...(view.mpCapableEvidence ? { mpCapableEvidence: view.mpCapableEvidence } : {}),
+    ...(accepted ? { listener: accepted } : {}),
+  };
 }
 
-function failure(error: unknown): { message: string; kind: string } {
+/** The error in one line; our own time limit is named as such, not as an interruption. */
+function failure(error: unknown, timedOut = false, timeoutMs = 0): { message: string; kind: string } {
+  if (timedOut && error instanceof FtpError && error.kind === 'aborted') {
+    return { message: `the run's time limit (${Math.round(timeoutMs / 1000)} s) ran out`, kind: 'timeout' };
+  }
   if (error instanceof FtpError) return { message: error.message, kind: error.kind };
   const message = error instanceof Error ? error.message : String(error);
   return { message, kind: (error as { code?: string }).code ?? 'error' };
 }
 
+function formatTarget(target: ProbeTarget): string {
+  return target.host.includes(':') ? `[${target.host}]:${target.port}` : `${target.host}:${target.port}`;
+}
+
+/**
+ * The TCP connection was made but no FTP greeting came: the far end is not an FTP server (an HTTP
+ * server waits for a request, an SSH server greets with "SSH-2.0-..."). Returns the reason, or
+ * undefined when the failure was something else (a TLS failure of implicit FTPS, a refusal).
+ */
+function notAnFtpServer(error: unknown, tracker: ConnectionTracker, timedOut: boolean, timeoutMs: number): string | undefined {
+  if (tracker.heardReply || !(error instanceof FtpError)) return undefined;
+  if (error.kind === 'protocol') return `is not an FTP server: its first bytes are not an FTP greeting (${error.message})`;
+  if (error.kind === 'timeout' || (error.kind === 'aborted' && timedOut)) {
+    return `is not an FTP server: it accepted the connection but sent no FTP greeting within ${Math.round(timeoutMs / 1000)} s`;
+  }
+  if (error.kind === 'closed') return 'is not an FTP server: it closed the connection without an FTP greeting';
+  return undefined;
+}
+
 /** Downloads (or uploads) while sampling the open connections every `intervalMs`. */
-async function sampled<T>(tracker: ConnectionTracker, intervalMs: number, work: () => Promise<T>): Promise<T> {
-  const timer = setInterval(() => tracker.sampleAll('transfer'), intervalMs);
+async function sampled<T>(tracker: ConnectionTracker, watch: CounterWatch, intervalMs: number, work: () => Promise<T>): Promise<T> {
+  const timer = setInterval(() => {
+    // Once one of our connections is gone without a normal end, later counters may be our teardown.
+    if (tracker.closedUnexpectedly()) watch.freeze('a connection closed before the end of the transfer', false);
+    else watch.refresh();
+    tracker.sampleAll('transfer');
+  }, intervalMs);
   try {
     return await work();
   } finally {
@@ -140,11 +195,20 @@ async function sampled<T>(tracker: ConnectionTracker, intervalMs: number, work: 
 export async function runMode(options: RunModeOptions): Promise<ProbeRun> {
   const { target, mode } = options;
   const intervalMs = options.sampleIntervalMs ?? 250;
-  const countersBefore = await readMptcpCounters().catch(() => ({}));
   const tracker = new ConnectionTracker(mode);
+  const watch = new CounterWatch(() => tracker.now());
   const controller = new AbortController();
-  const timeout = setTimeout(() => controller.abort(), options.timeoutMs);
-  const onOuterAbort = () => controller.abort();
+  let timedOut = false;
+  // Snapshot before aborting: the aborted sockets' fast-closes and resets are ours, not the path's.
+  const timeout = setTimeout(() => {
+    timedOut = true;
+    watch.freeze(`the run's time limit (${Math.round(options.timeoutMs / 1000)} s) ran out`, true);
+    controller.abort();
+  }, options.timeoutMs);
+  const onOuterAbort = () => {
+    watch.freeze('interrupted', true);
+    controller.abort();
+  };
   options.signal?.addEventListener('abort', onOuterAbort, { once: true });
   const run: ProbeRun = {
     mode,
@@ -155,6 +219,7 @@ export async function runMode(options: RunModeOptions): Promise<ProbeRun> {
     anomalies: [],
     server: { kind: 'other' },
     notes: [],
+    outcome: 'judged',
   };
   let client: FtpClient | undefined;
   let view: SiteMptcpView | undefined;
@@ -179,10 +244,12 @@ export async function runMode(options: RunModeOptions): Promise<ProbeRun> {
       });
       run.server.greeting = client.greeting.message;
     } catch (error) {
+      const notFtp = tracker.control ? notAnFtpServer(error, tracker, timedOut, options.timeoutMs) : undefined;
+      if (notFtp) throw new ProbeCannotRunError(`${formatTarget(target)} ${notFtp}`, { cause: error });
       if (tracker.control && !notAboutThePath(error)) {
-        run.error = { ...failure(error), stage: 'connect' };
+        run.error = { ...failure(error, timedOut, options.timeoutMs), stage: 'connect' };
       } else {
-        throw new ProbeCannotRunError(failure(error).message, { cause: error });
+        throw new ProbeCannotRunError(failure(error, timedOut, options.timeoutMs).message, { cause: error });
       }
     }
     if (client) {
@@ -190,7 +257,7 @@ export async function runMode(options: RunModeOptions): Promise<ProbeRun> {
         await client.login(target.user, target.password);
         tracker.sample(tracker.control, 'login');
       } catch (error) {
-        const f = failure(error);
+        const f = failure(error, timedOut, options.timeoutMs);
         // Refused by the server (530, 421...): nothing to probe. A reset or a stall stays evidence.
         if (notAboutThePath(error) || f.kind === 'reply') throw new ProbeCannotRunError(f.message, { cause: error });
         run.error = { ...f, stage: 'login' };
@@ -204,7 +271,7 @@ export async function runMode(options: RunModeOptions): Promise<ProbeRun> {
       if (!path) {
         throw new ProbeCannotRunError('the URL names no file and the server is not mptcp-doctor serve: give a file to download, e.g. ftp://host/pub/file');
       }
-      const transfer = await download(client, tracker, run, path, intervalMs, (data) => (transferData = data));
+      const transfer = await download(client, tracker, watch, run, path, intervalMs, (data) => (transferData = data));
       // Right after the transfer, so the far end's "last data connection" is this one.
       const after = serve ? await siteMptcp(client).catch(() => undefined) : undefined;
       if (after) {
@@ -212,17 +279,22 @@ export async function runMode(options: RunModeOptions): Promise<ProbeRun> {
         if (!('error' in after.counters)) serverCounters = after.counters.deltas;
       }
       if (serve) await verifyDigest(client, tracker, run, transfer, options.farEnd?.digest);
-      if (serve && options.upload) await upload(client, tracker, run, options.size, intervalMs);
+      else transfer.notVerified = 'the far end is not mptcp-doctor serve and publishes no digest to compare with';
+      if (serve && options.upload) await upload(client, tracker, watch, run, options.size, intervalMs);
     }
   } catch (error) {
     if (error instanceof ProbeCannotRunError) throw error;
     // No such file, no permission: the probe cannot run, whatever MPTCP did.
     if (notAboutThePath(error)) throw new ProbeCannotRunError((error as Error).message, { cause: error });
-    run.error = run.error ?? { ...failure(error), stage: 'transfer' };
+    run.error = run.error ?? { ...failure(error, timedOut, options.timeoutMs), stage: 'transfer' };
   } finally {
     clearTimeout(timeout);
     options.signal?.removeEventListener('abort', onOuterAbort);
+    // A refusal by the server left our sockets as they were: the counters now are still evidence.
+    if (run.error) watch.freeze(run.error.message, REFUSALS.has(run.error.kind) && !tracker.closedUnexpectedly());
     tracker.sample(tracker.control, 'end');
+    // The normal end: the last counters before we close anything ourselves.
+    watch.freeze('end', true);
     if (client) {
       const closed = await client.close().catch(() => ({ report: undefined }));
       if (closed.report && tracker.control) tracker.control.final = closed.report;
@@ -232,8 +304,12 @@ export async function runMode(options: RunModeOptions): Promise<ProbeRun> {
 
   const pathManager = await options.pathManager;
   for (const tracked of tracker.connections) tracked.evidence.expectedSubflows = expectedFor(tracked, pathManager);
-  run.counters.client = counterDeltas(countersBefore, await readMptcpCounters().catch(() => ({})));
+  const counters = watch.deltas();
+  const gaveUp = watch.gaveUp?.reason === 'end' ? undefined : watch.gaveUp;
+  run.counters.client = counters.evidence;
+  if (Object.keys(counters.afterCut).length > 0) run.counters.clientAfterGiveUp = counters.afterCut;
   if (serverCounters) run.counters.server = serverCounters;
+  if (gaveUp) run.gaveUp = gaveUp;
   run.anomalies = tracker.anomalies;
   run.notes = tracker.notes;
   const clientChecksum = tracker.control?.final?.info?.csumEnabled ?? ((await readMptcpSysctl('checksum_enabled')) ?? 0) !== 0;
@@ -242,8 +318,13 @@ export async function runMode(options: RunModeOptions): Promise<ProbeRun> {
     tracked === transferData ? (view?.data ?? undefined) : tracked === tracker.control ? view?.control : undefined,
   );
   const evidence: ProbeEvidence = {
-    connections: tracker.connections.map((tracked, index) => withServerView(tracked, serverViews[index])),
+    // The control connection was accepted on the far end's main listener.
+    connections: tracker.connections.map((tracked, index) =>
+      withServerView(tracked, serverViews[index], tracked === tracker.control && view ? listenerOf(view) : undefined),
+    ),
     clientCounters: run.counters.client,
+    ...(run.counters.clientAfterGiveUp ? { clientCountersAfterGiveUp: run.counters.clientAfterGiveUp } : {}),
+    ...(gaveUp ? { gaveUp } : {}),
     ...(serverCounters ? { serverCounters } : {}),
     anomalies: tracker.anomalies,
     checksum: { client: clientChecksum, ...(view?.control.checksum.enabled != null ? { server: view.control.checksum.enabled } : {}) },
@@ -252,6 +333,8 @@ export async function runMode(options: RunModeOptions): Promise<ProbeRun> {
   };
   const judged = judgeProbe(evidence);
   run.verdict = judged.overall;
+  // A failed run that no MPTCP evidence explains is a run that could not be done, not a verdict.
+  if (run.error && !EXPLAINS_A_FAILED_TRANSFER.has(run.verdict.cause)) run.outcome = 'could-not-run';
   run.connections = tracker.connections.map((tracked, index) => {
     const verdict = judged.connections[index]!;
     const serverView = serverViews[index];
@@ -292,14 +375,15 @@ function listenerOf(view: SiteMptcpView): 'mptcp' | 'tcp' | undefined {
   return view.control.socket === 'mptcp' ? 'mptcp' : undefined;
 }
 
-function withServerView(tracked: TrackedConnection, view: SiteMptcpConnection | null | undefined): ConnectionEvidence {
-  const server = toServerView(view);
+function withServerView(tracked: TrackedConnection, view: SiteMptcpConnection | null | undefined, listener?: 'mptcp' | 'tcp'): ConnectionEvidence {
+  const server = toServerView(view, listener);
   return server ? { ...tracked.evidence, server } : tracked.evidence;
 }
 
 async function download(
   client: FtpClient,
   tracker: ConnectionTracker,
+  watch: CounterWatch,
   run: ProbeRun,
   path: string,
   intervalMs: number,
@@ -312,7 +396,7 @@ async function download(
   tracker.setPurpose('transfer');
   const before = tracker.connections.length;
   try {
-    await sampled(tracker, intervalMs, () => client.download(path, sink));
+    await sampled(tracker, watch, intervalMs, () => client.download(path, sink));
   } catch (error) {
     transfer.error = failure(error).message;
     throw error;
@@ -341,8 +425,10 @@ async function verifyDigest(
     try {
       await client.download(`${transfer.path}.sha256`, small);
       expected = /\b([0-9a-f]{64})\b/i.exec(small.text())?.[1]?.toLowerCase();
+      if (!expected) transfer.notVerified = `${transfer.path}.sha256 holds no SHA-256 digest`;
     } catch (error) {
-      run.notes.push(`could not read ${transfer.path}.sha256: ${failure(error).message}`);
+      transfer.notVerified = `could not read ${transfer.path}.sha256: ${failure(error).message}`;
+      run.notes.push(transfer.notVerified);
     }
   }
   if (expected) {
@@ -351,7 +437,7 @@ async function verifyDigest(
   }
 }
 
-async function upload(client: FtpClient, tracker: ConnectionTracker, run: ProbeRun, size: number, intervalMs: number): Promise<void> {
+async function upload(client: FtpClient, tracker: ConnectionTracker, watch: CounterWatch, run: ProbeRun, size: number, intervalMs: number): Promise<void> {
   const path = `/upload/probe-${formatSize(size)}`;
   const hash = createHash('sha256');
   const source = Readable.from(
@@ -367,13 +453,15 @@ async function upload(client: FtpClient, tracker: ConnectionTracker, run: ProbeR
   tracker.setPurpose('upload');
   const started = Date.now();
   try {
-    const result = await sampled(tracker, intervalMs, () => client.upload(path, source));
+    const result = await sampled(tracker, watch, intervalMs, () => client.upload(path, source));
     transfer.bytes = result.bytes;
     transfer.sha256 = hash.digest('hex');
     const reported = /\b([0-9a-f]{64})\b/i.exec(result.finalReply.lines.join(' '))?.[1]?.toLowerCase();
     if (reported) {
       transfer.expectedSha256 = reported;
       transfer.matched = reported === transfer.sha256;
+    } else {
+      transfer.notVerified = `the far end's reply to STOR carried no SHA-256 (${result.finalReply.code} ${result.finalReply.message})`;
     }
   } catch (error) {
     transfer.error = failure(error).message;

@@ -3,21 +3,12 @@ import { formatHostPort } from '../net/address.js';
 import type { ConnectionReport } from '../net/report.js';
 import type { SocketAddress } from '../native/index.js';
 import { paint, renderTable } from './table.js';
+import { formatBytes } from './units.js';
+
+export { formatBytes };
 
 export function formatAddress(address: SocketAddress | undefined): string {
   return address ? formatHostPort(address.address, address.port) : '-';
-}
-
-export function formatBytes(bytes: number | undefined): string {
-  if (bytes === undefined) return '-';
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return unit === 0 ? `${bytes} B` : `${value.toFixed(value >= 100 ? 0 : 1)} ${units[unit]}`;
 }
 
 function formatRtt(us: number | undefined): string {

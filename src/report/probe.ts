@@ -59,10 +59,18 @@ function bullet(text: string, indent = '  - '): string {
 
 export function renderProbe(result: ProbeResult, color: boolean, verbose = false): string {
   const lines: string[] = [];
-  lines.push(`${result.target.url}: ${verdictLine(result.verdict, color)}`);
+  if (result.outcome === 'could-not-run' && result.error) {
+    lines.push(wrapText(`${result.target.url}: ${paint(color, 'red', result.error.message)}`, TERMINAL_WIDTH, '  ', ''));
+    lines.push(wrapText(`what was observed before: ${verdictLine(result.verdict, color)} (no MPTCP cause without MPTCP evidence)`, TERMINAL_WIDTH, '  ', '  '));
+  } else {
+    lines.push(`${result.target.url}: ${verdictLine(result.verdict, color)}`);
+  }
   const t = result.transfer;
   const rate = t.seconds > 0 ? ` at ${formatBytes(t.bytes / t.seconds)}/s` : '';
-  const digest = t.matched === null ? '' : t.matched ? ', SHA-256 matched' : paint(color, 'red', ', SHA-256 MISMATCH');
+  const digest =
+    t.matched === null
+      ? t.notVerified ? paint(color, 'yellow', `, NOT VERIFIED (${t.notVerified})`) : ''
+      : t.matched ? ', SHA-256 matched' : paint(color, 'red', ', SHA-256 MISMATCH');
   lines.push(wrapText(`transferred ${formatBytes(t.bytes)} in ${t.seconds.toFixed(2)} s${rate}${digest}; far end: ${result.target.server === 'serve' ? 'mptcp-doctor serve' : 'FTP server'}`, TERMINAL_WIDTH, '  ', ''));
   if (result.runs.length > 1) {
     lines.push('');
@@ -70,7 +78,8 @@ export function renderProbe(result: ProbeResult, color: boolean, verbose = false
   }
   result.runs.forEach((run) => {
     lines.push('');
-    lines.push(`${run.mode} mode: ${verdictLine(run.verdict, color)}${run.error ? ` (stopped: ${run.error.message})` : ''}`);
+    const stopped = run.error ? ` (${run.outcome === 'could-not-run' ? 'could not run' : 'stopped'}: ${run.error.message})` : '';
+    lines.push(wrapText(`${run.mode} mode: ${verdictLine(run.verdict, color)}${stopped}`, TERMINAL_WIDTH, '  ', ''));
     const rows = [['connection', 'status', 'cause', 'subflows']];
     for (const c of run.connections) {
       const most = Math.max(1, ...c.samples.map((s) => s.subflows));
@@ -89,12 +98,18 @@ export function renderProbe(result: ProbeResult, color: boolean, verbose = false
     lines.push('');
     lines.push(wrapText(`note: the transfers stalled: ${retrans} MPTCP-level retransmission${retrans === 1 ? '' : 's'} (MPTcpExtMPTCPRetrans), about 200 ms each`, TERMINAL_WIDTH, '  ', ''));
   }
-  if (result.verdict.status !== 'held' || verbose) {
+  if (result.verdict.status !== 'held' || result.outcome === 'could-not-run' || verbose) {
     lines.push('');
     lines.push('evidence:');
     for (const fact of result.verdict.evidence) lines.push(bullet(fact));
     const counters = Object.entries(result.counters.client).filter(([name]) => name !== 'MPCurrEstab');
     if (counters.length > 0) lines.push(bullet(`client MPTcpExt deltas: ${counters.map(([n, v]) => `${n} +${v}`).join(', ')}`));
+    for (const run of result.runs) {
+      const after = Object.entries(run.counters.clientAfterGiveUp ?? {}).filter(([name]) => name !== 'MPCurrEstab');
+      if (run.gaveUp && after.length > 0) {
+        lines.push(bullet(`after the client gave up (${run.gaveUp.reason}), not judged: ${after.map(([n, v]) => `${n} +${v}`).join(', ')}`));
+      }
+    }
     if (result.counters.server) {
       const server = Object.entries(result.counters.server).filter(([name]) => name !== 'MPCurrEstab');
       if (server.length > 0) lines.push(bullet(`server MPTcpExt deltas: ${server.map(([n, v]) => `${n} +${v}`).join(', ')}`));

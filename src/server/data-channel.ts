@@ -93,7 +93,7 @@ export class PassiveListener {
   private onConnection(raw: net.Socket): void {
     raw.on('error', () => undefined);
     const fd = acceptedFd(raw);
-    const handshake = handshakeWitness.observe(fd === undefined ? undefined : readSocketProtocol(fd));
+    const handshake = handshakeWitness.observe(fd === undefined ? undefined : readSocketProtocol(fd), this.socketKind);
     const peer = canonicalAddress(raw.remoteAddress);
     if (this.closed || this.connection || peer !== this.options.allowedPeer) {
       this.options.onRefused?.(peer);

@@ -13,9 +13,14 @@ import { readMptcpCountersSync, type CounterSnapshot } from '../sys/counters.js'
 export type HandshakeEvidence = 'socket' | 'counters' | 'none';
 
 export interface HandshakeVerdict {
-  /** null when we opened the connection (active mode): the question does not apply. */
+  /**
+   * null when we cannot know: we opened the connection (active mode), or a plain TCP listener
+   * accepted it (such a socket never looks at MP_CAPABLE, and the counters do not move for it).
+   */
   mpCapableReceived: boolean | null;
   evidence: HandshakeEvidence;
+  /** The kind of listening socket that accepted the connection. */
+  listener: 'mptcp' | 'tcp';
 }
 
 export class HandshakeWitness {
@@ -25,19 +30,22 @@ export class HandshakeWitness {
   constructor(private readonly readCounters: () => CounterSnapshot | undefined = readMptcpCountersSync) {}
 
   /** Call once per accepted socket, synchronously in the accept callback. */
-  observe(socket: 'mptcp' | 'tcp' | undefined): HandshakeVerdict {
+  observe(socket: 'mptcp' | 'tcp' | undefined, listener: 'mptcp' | 'tcp' = 'mptcp'): HandshakeVerdict {
     const now = this.readCounters()?.MPCapableFallbackACK;
     if (now !== undefined) {
       // The first snapshot only sets the baseline: increments from before we listened are not ours.
       if (this.last !== undefined && now > this.last) this.unattributed += now - this.last;
       this.last = now;
     }
-    if (socket === 'mptcp') return { mpCapableReceived: true, evidence: 'socket' };
+    if (listener === 'tcp') return { mpCapableReceived: null, evidence: 'none', listener };
+    if (socket === 'mptcp') return { mpCapableReceived: true, evidence: 'socket', listener };
     if (this.unattributed > 0) {
       this.unattributed -= 1;
-      return { mpCapableReceived: true, evidence: 'counters' };
+      return { mpCapableReceived: true, evidence: 'counters', listener };
     }
-    return { mpCapableReceived: false, evidence: now === undefined ? 'none' : 'counters' };
+    return now === undefined
+      ? { mpCapableReceived: null, evidence: 'none', listener }
+      : { mpCapableReceived: false, evidence: 'counters', listener };
   }
 
   /** Sets the baseline once (call when a server starts listening). */

@@ -59,7 +59,7 @@ export async function startServer(input: Partial<ServerOptions> = {}): Promise<P
     const peer = canonicalAddress(socket.remoteAddress);
     const fd = acceptedFd(socket);
     // Before anything else: the witness orders counter increments against accepts.
-    const handshake = handshakeWitness.observe(fd === undefined ? undefined : readSocketProtocol(fd));
+    const handshake = handshakeWitness.observe(fd === undefined ? undefined : readSocketProtocol(fd), context.listener.socket);
     const id = nextId++;
     const admission = stopping ? { ok: false as const, reason: 'server shutting down' } : limits.admit(peer);
     if (!admission.ok) {

@@ -25,9 +25,12 @@ export interface SiteMptcpConnection {
    */
   state: 'mptcp' | 'fallback' | 'tcp';
   /**
-   * Did an MP_CAPABLE SYN reach the server? null for an active-mode data connection (we opened it).
+   * Did an MP_CAPABLE SYN reach the server? null when the server cannot know: an active-mode data
+   * connection (we opened it), a socket accepted on a plain TCP listener, or no counters to read.
    */
   mpCapableReceived: boolean | null;
+  /** The kind of listening socket that accepted it; absent for connections the server opened. */
+  listener?: 'mptcp' | 'tcp';
   /**
    * 'socket': the accepted socket is MPTCP (certain). 'counters': the socket is TCP and the answer
    * comes from MPTcpExt MPCapableFallbackACK incrementing at this accept (namespace-wide, so
@@ -97,11 +100,12 @@ export function connectionView(report: ConnectionReport, handshake: HandshakeVer
     local: formatSocketAddress(detail.local),
     remote: formatSocketAddress(detail.remote),
   }));
-  const received = handshake ? handshake.mpCapableReceived || report.socket === 'mptcp' : null;
+  const received = !handshake ? null : report.socket === 'mptcp' ? true : handshake.mpCapableReceived;
   return {
     socket: report.socket,
     state: report.socket === 'tcp' && received ? 'fallback' : report.state,
     mpCapableReceived: received,
+    ...(handshake ? { listener: handshake.listener } : {}),
     ...(handshake ? { mpCapableEvidence: report.socket === 'mptcp' ? 'socket' : handshake.evidence } : {}),
     local: formatSocketAddress(report.local),
     remote: formatSocketAddress(report.remote),

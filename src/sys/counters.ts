@@ -8,25 +8,30 @@ export type CounterSnapshot = Record<string, number>;
 const NETSTAT_PATH = '/proc/net/netstat';
 
 /**
- * Parses /proc/net/netstat text: pairs of lines "Prefix: names..." then "Prefix: values...".
- * Returns the counters of `prefix` (default MPTcpExt), names without the prefix.
+ * Parses /proc/net/netstat text: pairs of lines "Group: names..." then "Group: values...". Returns
+ * every group's counters (MPTcpExt, TcpExt, IpExt...), names without the group prefix.
  */
-export function parseNetstat(text: string, prefix = 'MPTcpExt'): CounterSnapshot {
-  const lines = text.split('\n');
-  const counters: CounterSnapshot = {};
+export function parseNetstatGroups(text: string): Record<string, CounterSnapshot> {
+  const groups: Record<string, CounterSnapshot> = {};
+  const lines = text.split('\n').filter((line) => line.trim() !== '');
   for (let i = 0; i + 1 < lines.length; i += 1) {
-    const head = lines[i]!;
-    const next = lines[i + 1]!;
-    if (!head.startsWith(`${prefix}:`) || !next.startsWith(`${prefix}:`)) continue;
-    const names = head.slice(prefix.length + 1).trim().split(/\s+/);
-    const values = next.slice(prefix.length + 1).trim().split(/\s+/);
+    const [nameGroup, ...names] = lines[i]!.trim().split(/\s+/);
+    const [valueGroup, ...values] = lines[i + 1]!.trim().split(/\s+/);
+    if (!nameGroup?.endsWith(':') || nameGroup !== valueGroup || groups[nameGroup.slice(0, -1)]) continue;
+    const counters: CounterSnapshot = {};
     names.forEach((name, index) => {
       const value = Number(values[index]);
       if (name && Number.isFinite(value)) counters[name] = value;
     });
-    break;
+    groups[nameGroup.slice(0, -1)] = counters;
+    i += 1;
   }
-  return counters;
+  return groups;
+}
+
+/** One group's counters (default MPTcpExt); empty when the kernel has none. */
+export function parseNetstat(text: string, prefix = 'MPTcpExt'): CounterSnapshot {
+  return parseNetstatGroups(text)[prefix] ?? {};
 }
 
 /** Reads the MPTcpExt counters now; an empty object on a kernel without MPTCP. */

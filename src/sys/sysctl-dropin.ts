@@ -24,12 +24,16 @@ export function mergeDropin(existing: string | undefined, settings: ReadonlyArra
   return `${merged.join('\n')}\n`;
 }
 
-export async function writeSysctlDropin(path: string, settings: ReadonlyArray<{ key: string; value: string }>): Promise<void> {
-  let existing: string | undefined;
+/** The drop-in's current text; undefined when it does not exist yet. */
+export async function readDropin(path: string): Promise<string | undefined> {
   try {
-    existing = await readFile(path, 'utf8');
+    return await readFile(path, 'utf8');
   } catch (error) {
     if ((error as { code?: string }).code !== 'ENOENT') throw error;
+    return undefined;
   }
-  await writeFileAtomic(path, mergeDropin(existing, settings));
+}
+
+export async function writeSysctlDropin(path: string, settings: ReadonlyArray<{ key: string; value: string }>): Promise<void> {
+  await writeFileAtomic(path, mergeDropin(await readDropin(path), settings));
 }

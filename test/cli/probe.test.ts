@@ -91,16 +91,19 @@ describe('probe on loopback', () => {
     expect(JSON.parse(result.stdout).verdict).toMatchObject({ status: 'fell-back', cause: 'peer-no-mptcp' });
   });
 
-  test('--tcp: not-attempted, exit 1', async () => {
+  test('--tcp: not-attempted, and exit 0 (plain TCP was asked for and given)', async () => {
     const result = await run(`ftp://127.0.0.1:${serve.port}/`, '--mode', 'epsv', '--tcp', '--json');
-    expect(result.exitCode).toBe(1);
+    expect(result.exitCode).toBe(0);
     expect(JSON.parse(result.stdout).verdict.status).toBe('not-attempted');
   });
 
   test('a URL naming a missing file: the probe cannot run, exit 4, one line naming the 550', async () => {
     const result = await run(`ftp://127.0.0.1:${serve.port}/probe/nope`, '--mode', 'epsv', '--json');
     expect(result.exitCode).toBe(4);
-    expect(result.stdout).toBe('');
+    // --json: still exactly one object, the probe schema with the error.
+    const json = JSON.parse(result.stdout) as { schema: string; error: { code: string; message: string; exitCode: number } };
+    expect(json).toMatchObject({ schema: 'mptcp-doctor/probe/v1', error: { exitCode: 4 } });
+    expect(json.error.message).toMatch(/^no such file .*550/);
     expect(result.stderr.trim()).toMatch(/^mptcp-doctor: no such file .*550/);
   });
 });

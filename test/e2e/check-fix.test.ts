@@ -1,5 +1,6 @@
 // check and fix end to end: the compiled CLI inside throwaway network namespaces, against real
 // net.mptcp sysctls, real `ip` endpoints and rules, as root and as an unprivileged user.
+import { checkIds } from '../../checks/registry.js';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -84,6 +85,25 @@ describe.skipIf(skip)('check and fix in network namespaces', () => {
     expect(byId(after, 'socket.mptcp').status).toBe('pass');
     expect(byId(after, 'selftest.loopback').status).toBe('pass');
     expect(after.summary.ok).toBe(true);
+  });
+
+  it('fix --dry-run --persist-file shows the drop-in it would write, writes nothing; --persist-file alone persists', async () => {
+    const ns = await namespace('dropin');
+    expect((await ns.exec(['sysctl', '-w', 'net.mptcp.checksum_enabled=0'])).exitCode).toBe(0);
+    const dropin = join(tmp, '91-dry-run.conf');
+    const dry = await ns.cli(['fix', '--dry-run', '--persist-file', dropin, '--only', 'sysctl.checksum']);
+    expect(dry.exitCode).toBe(0);
+    expect(dry.stdout).toContain(`Would write ${dropin}:`);
+    expect(dry.stdout).toMatch(/^\s+net\.mptcp\.checksum_enabled = 1$/m);
+    await expect(readFile(dropin, 'utf8')).rejects.toMatchObject({ code: 'ENOENT' });
+    expect(await ns.sysctl('net.mptcp.checksum_enabled')).toBe('0');
+    const json = JSON.parse((await ns.cli(['fix', '--dry-run', '--persist', '--persist-file', dropin, '--only', 'sysctl.checksum', '--json'])).stdout);
+    expect(json.dropin).toMatchObject({ path: dropin });
+    expect(json.dropin.text).toContain('net.mptcp.checksum_enabled = 1');
+    // --persist-file names where to persist, so it persists without --persist.
+    const applied = await ns.cli(['fix', '--yes', '--persist-file', dropin, '--only', 'sysctl.checksum']);
+    expect(applied.exitCode).toBe(0);
+    expect(await readFile(dropin, 'utf8')).toMatch(/^net\.mptcp\.checksum_enabled = 1$/m);
   });
 
   it('checksum_enabled=0 warns; no endpoints warns with a suggestion naming the namespace address', async () => {
@@ -215,7 +235,7 @@ describe.skipIf(skip)('check and fix in network namespaces', () => {
     const families = parsePrometheusTextFormat(text) as Array<{ name: string; type: string; metrics: Array<{ value: string; labels?: Record<string, string> }> }>;
     const ok = families.find((f) => f.name === 'mptcp_doctor_check_ok')!;
     expect(ok.type).toBe('GAUGE');
-    expect(ok.metrics).toHaveLength(12);
+    expect(ok.metrics).toHaveLength(checkIds.length);
     expect(ok.metrics.find((m) => m.labels?.id === 'endpoints')).toMatchObject({ value: '0', labels: { status: 'warn' } });
     expect(ok.metrics.find((m) => m.labels?.id === 'sysctl.enabled')).toMatchObject({ value: '1', labels: { status: 'pass' } });
   });

@@ -34,7 +34,9 @@ describe.skipIf(skip)('probe, two clean client paths', () => {
     const ftp = await startVsftpd(lab(), { mptcp: true, port: 2104, tls: { require: true }, files: { 'f.bin': 1 << 20 } });
     const url = ftp.url('f.bin').replace(/^ftp:/, 'ftpes:');
     const refused = await probe(lab(), url, ['--mode', 'epsv']).catch((error: Error) => error);
-    expect(refused).toBeInstanceOf(Error); // no --ca: the self-signed certificate is not trusted, no JSON
+    // No --ca: the self-signed certificate is not trusted, the probe cannot run (exit 4, a JSON error).
+    expect(refused).toBeInstanceOf(Error);
+    expect((refused as Error).message).toMatch(/^probe could not run \(exit 4, .*TLS: self-signed certificate/);
     const { exitCode, result } = await probe(lab(), url, ['--mode', 'epsv', '--ca', ftp.certificate!]);
     expect(result.verdict.status).toBe('held');
     expect(result.transfer.sha256).toBe(ftp.files['f.bin']!.sha256);

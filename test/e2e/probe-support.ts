@@ -10,12 +10,14 @@ export interface ProbeOutcome {
 
 export async function probe(lab: Lab, url: string, args: string[] = [], timeoutMs = 90_000): Promise<ProbeOutcome> {
   const run = await lab.runNode('client', ['probe', url, '--json', ...args], { timeoutMs });
-  let result: ProbeResult;
+  let result: ProbeResult & { error?: { code: string; message: string } };
   try {
-    result = JSON.parse(run.stdout) as ProbeResult;
+    result = JSON.parse(run.stdout) as typeof result;
   } catch {
     throw new Error(`probe printed no JSON (exit ${run.exitCode}): ${run.stderr || run.stdout}`);
   }
+  // --json's failure object: the probe could not run, there is no result to look at.
+  if (result.error) throw new Error(`probe could not run (exit ${run.exitCode}, ${result.error.code}): ${result.error.message}`);
   return { exitCode: run.exitCode ?? -1, result, stderr: run.stderr };
 }
 
@@ -23,7 +25,7 @@ export async function probe(lab: Lab, url: string, args: string[] = [], timeoutM
 export async function startServe(lab: Lab, port: number, extra: string[] = []): Promise<{ url: string; stop(): Promise<void> }> {
   const address = lab.addresses.server.v4;
   const process = await lab.spawnListening('server', lab.cliArgv(['serve', '--listen', `${address}:${port}`, ...extra]), port, 15_000);
-  return { url: `ftp://${address}:${port}/`, stop: () => process.stop() };
+  return { url: `ftp://${address}:${port}/`, stop: async () => { await process.stop(); } };
 }
 
 export function controlOf(result: ProbeResult, run = 0) {

@@ -394,7 +394,8 @@ describe('serve on loopback', () => {
       const client = await RawClient.login(tcp.port, '127.0.0.1', true);
       const view = parseSiteMptcpReply((await client.command('SITE MPTCP')).text);
       expect(view.listener).toEqual({ socket: 'tcp', reason: 'forced' });
-      expect(view.control).toMatchObject({ socket: 'tcp', state: 'tcp', mpCapableReceived: false });
+      // A plain TCP listener never looks at MP_CAPABLE: the server cannot know, and says so.
+      expect(view.control).toMatchObject({ socket: 'tcp', state: 'tcp', mpCapableReceived: null, listener: 'tcp' });
       client.close();
     } finally {
       await tcp.close(0);

@@ -1,13 +1,13 @@
 // mptcp-doctor check (and plain `mptcp-doctor`): the host readiness audit. Runs every check of
 // checks/registry.ts together and reports them as a table, JSON or Prometheus text.
-import { runLoopbackProbe } from '../../../checks/loopback-probe.js';
-import { checkIds, selectChecks } from '../../../checks/registry.js';
-import { runChecks, summarize, type CheckSummary } from '../../../checks/runner.js';
+import { auditHost } from '../../../checks/audit.js';
+import { checkIds } from '../../../checks/registry.js';
+import { summarize, type CheckSummary } from '../../../checks/runner.js';
 import type { CheckResult } from '../../../checks/types.js';
 import { renderChecks } from '../../report/checks.js';
 import { renderPrometheus } from '../../report/prometheus.js';
 import { writeFileAtomic } from '../../sys/atomic-write.js';
-import { createHost } from '../../sys/real-host.js';
+import { parseOnly } from '../check-selection.js';
 import { defineCommand } from '../command.js';
 import { CannotRunError, UsageError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
@@ -17,20 +17,6 @@ export interface CheckJson {
   checks: CheckResult[];
   summary: CheckSummary;
   durationMs: number;
-}
-
-/** `--only a,b --only c` -> ['a', 'b', 'c']; unknown ids are a usage error naming the valid ones. */
-export function parseOnly(values: string[] | undefined): string[] | undefined {
-  const ids = (values ?? []).flatMap((v) => String(v).split(',')).map((v) => v.trim()).filter(Boolean);
-  if (ids.length === 0) return undefined;
-  const { unknown } = selectChecks(ids);
-  if (unknown.length > 0) throw new UsageError(`unknown check id ${unknown.join(', ')} (known: ${checkIds.join(', ')})`);
-  return ids;
-}
-
-/** Runs the chosen checks against this host (a fresh snapshot each call). */
-export async function auditHost(only?: string[]): Promise<CheckResult[]> {
-  return runChecks(selectChecks(only).selected, { host: createHost(), loopback: runLoopbackProbe });
 }
 
 export const checkCommand = defineCommand({

@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { formatHostPort, parseHostPort } from '../../net/address.js';
 import { connectMptcp } from '../../net/connect.js';
 import type { ConnectionReport } from '../../net/report.js';
+import { counterDeltas, readMptcpCountersSync, type CounterSnapshot } from '../../sys/counters.js';
 import { renderConnection, stateWord } from '../../report/connection.js';
 import { defineCommand } from '../command.js';
 import { UsageError } from '../errors.js';
@@ -16,7 +17,41 @@ export interface ConnectJson {
   connection: ConnectionReport;
   waitedMs: number;
   ok: boolean;
+  /**
+   * Why the connection is not MPTCP, when the kernel's counters say: 'blackhole' (MP_CAPABLE SYNs
+   * were dropped and retried without it), 'blackhole-active' (active MPTCP disabled, the SYN carried
+   * no MP_CAPABLE), 'peer-or-path-no-mptcp' (the SYN-ACK came back without it).
+   */
+  cause: 'blackhole' | 'blackhole-active' | 'peer-or-path-no-mptcp' | null;
+  /** MPTcpExt deltas of this namespace around the connect (namespace-wide). */
+  counters: CounterSnapshot;
   notes: string[];
+}
+
+/** Why a connection we opened fell back, from the counters around its handshake. */
+export function fallbackCause(report: ConnectionReport, deltas: CounterSnapshot): { cause: ConnectJson['cause']; note?: string } {
+  if (report.state !== 'fallback') return { cause: null };
+  const dropped = deltas.MPCapableSYNTXDrop ?? 0;
+  const disabled = deltas.MPCapableSYNTXDisabled ?? 0;
+  const retrans = report.subflowDetails[0]?.tcp?.totalRetrans;
+  if (dropped > 0) {
+    return {
+      cause: 'blackhole',
+      note:
+        `blackhole: the SYNs carrying MP_CAPABLE were dropped, so the kernel retried without the option (MPCapableSYNTXDrop +${dropped}` +
+        `${retrans ? `, ${retrans} SYN retransmission${retrans === 1 ? '' : 's'}` : ''}); a firewall on the path drops SYNs with unknown TCP options. ` +
+        'The server may well speak MPTCP. Active MPTCP may now be disabled for a while: see `mptcp-doctor check --only blackhole`',
+    };
+  }
+  if (disabled > 0) {
+    return {
+      cause: 'blackhole-active',
+      note:
+        `active MPTCP is disabled on this host after an earlier blackhole detection: this SYN carried no MP_CAPABLE (MPCapableSYNTXDisabled +${disabled}). ` +
+        'It re-enables itself after net.mptcp.blackhole_timeout; see `mptcp-doctor check --only blackhole`',
+    };
+  }
+  return { cause: 'peer-or-path-no-mptcp', note: 'no MP_CAPABLE in the reply: the server lacks MPTCP or a middlebox removed the option' };
 }
 
 export const connectCommand = defineCommand({
@@ -35,6 +70,9 @@ export const connectCommand = defineCommand({
     if (!(options.timeout > 0 && options.timeout <= 600)) throw new UsageError('--timeout must be 0-600 seconds');
     if (options.ipv4 && options.ipv6) throw new UsageError('choose one of -4 and -6');
     const { host, port } = parseHostPort(options.target);
+    // Namespace-wide, so another program's connections may add to them; they are what tells a
+    // blackhole (SYNs with MP_CAPABLE dropped, retried without it) from a server without MPTCP.
+    const countersBefore = readMptcpCountersSync() ?? {};
     const connection = await connectMptcp({
       host,
       port,
@@ -58,11 +96,13 @@ export const connectCommand = defineCommand({
     sampleAtEnd();
     connection.socket.destroy();
 
+    const counters = counterDeltas(countersBefore, readMptcpCountersSync() ?? countersBefore);
     const notes: string[] = [];
     if (report.state === 'mptcp' && report.subflows.total === 1) {
       notes.push('one subflow: extra subflows need endpoints (ip mptcp endpoint) and start only after the first data exchange');
     }
-    if (report.state === 'fallback') notes.push('no MP_CAPABLE in the reply: the server lacks MPTCP or a middlebox removed the option');
+    const why = fallbackCause(report, counters);
+    if (why.note) notes.push(why.note);
     const ok = report.state === 'mptcp';
     if (options.json) {
       const json: ConnectJson = {
@@ -71,6 +111,8 @@ export const connectCommand = defineCommand({
         connection: report,
         waitedMs: options.wait,
         ok,
+        cause: why.cause,
+        counters,
         notes,
       };
       writeJson(output, json);

@@ -1,59 +1,21 @@
 // mptcp-doctor fix: applies the sysctl fixes that `check` proposes, with consent (TTY question or
-// --yes), all or nothing, then re-reads the host and shows each check before and after. Endpoint,
-// routing and other suggestions are printed, never applied.
-import type { CheckResult, ResultStatus } from '../../../checks/types.js';
+// --yes), all or nothing (checks/fix-plan.ts), then re-reads the host and shows each check before
+// and after. Endpoint, routing and other suggestions are printed, never applied.
+import { auditHost } from '../../../checks/audit.js';
+import { applyPlan, FixCannotRunError, planFixes, plannedDropin, planObstacles, type FixPlan } from '../../../checks/fix-plan.js';
 import { summarize } from '../../../checks/runner.js';
+import type { CheckResult, ResultStatus } from '../../../checks/types.js';
 import { formatCommand, renderCountLine, statusWord, wrapText } from '../../report/checks.js';
 import { paint, renderTable, TERMINAL_WIDTH } from '../../report/table.js';
-import { fileWriteProblem } from '../../sys/atomic-write.js';
-import { applySysctls, SysctlApplyError, type SysctlAssignment } from '../../sys/apply-sysctls.js';
-import { DEFAULT_DROPIN_PATH, writeSysctlDropin } from '../../sys/sysctl-dropin.js';
-import { describeWriteProblems, readSysctl, sysctlWriteProblem } from '../../sys/sysctl.js';
+import { DEFAULT_DROPIN_PATH } from '../../sys/sysctl-dropin.js';
+import { parseOnly } from '../check-selection.js';
 import { defineCommand } from '../command.js';
 import { canAsk, confirm } from '../confirm.js';
 import { CannotRunError, UsageError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import type { Output } from '../output.js';
-import { auditHost, parseOnly } from './check.js';
 
-export interface PlannedChange extends SysctlAssignment {
-  /** Checks that proposed it. */
-  checks: string[];
-}
-
-export interface PrintedSuggestion {
-  id: string;
-  advice: string;
-  commands: string[][];
-}
-
-export interface FixPlan {
-  changes: PlannedChange[];
-  printedOnly: PrintedSuggestion[];
-}
-
-/** Sysctl fixes of warn/fail checks, one per key, skipping values already in place. */
-export async function planFixes(results: readonly CheckResult[], read = readSysctl): Promise<FixPlan> {
-  const changes: PlannedChange[] = [];
-  const printedOnly: PrintedSuggestion[] = [];
-  for (const result of results) {
-    if ((result.status !== 'warn' && result.status !== 'fail') || !result.fix) continue;
-    const sysctlCommands = new Set((result.fix.sysctls ?? []).map((s) => `${s.key}=${s.value}`));
-    const others = result.fix.commands.filter((c) => !(c[0] === 'sysctl' && c[1] === '-w' && sysctlCommands.has(c[2] ?? '')));
-    if (others.length > 0 || !result.fix.sysctls?.length) printedOnly.push({ id: result.id, advice: result.fix.advice, commands: others });
-    for (const { key, value } of result.fix.sysctls ?? []) {
-      const existing = changes.find((c) => c.key === key);
-      if (existing) {
-        existing.checks.push(result.id);
-        continue;
-      }
-      const previous = await read(key);
-      if (previous === undefined || previous === value) continue;
-      changes.push({ key, value, previous, checks: [result.id] });
-    }
-  }
-  return { changes, printedOnly };
-}
+export type { FixPlan } from '../../../checks/fix-plan.js';
 
 export interface FixJson {
   schema: 'mptcp-doctor/fix/v1';
@@ -61,6 +23,8 @@ export interface FixJson {
   dryRun: boolean;
   applied: boolean;
   persistFile?: string;
+  /** With --dry-run and --persist: the drop-in as it would be written. */
+  dropin?: { path: string; text: string };
   before: Array<{ id: string; status: ResultStatus; summary: string }>;
   after?: Array<{ id: string; status: ResultStatus; summary: string }>;
 }
@@ -96,13 +60,15 @@ export const fixCommand = defineCommand({
   builder: (y) =>
     y
       .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'apply without asking' })
-      .option('dry-run', { alias: 'n', type: 'boolean', default: false, describe: 'show the plan only' })
-      .option('persist', { type: 'boolean', default: false, describe: 'also write a sysctl.d drop-in so the values survive a reboot' })
-      .option('persist-file', { type: 'string', default: DEFAULT_DROPIN_PATH, describe: 'path of the sysctl.d drop-in' })
+      .option('dry-run', { alias: 'n', type: 'boolean', default: false, describe: 'show the plan only (with --persist, also the drop-in it would write)' })
+      .option('persist', { type: 'boolean', default: false, describe: `also write a sysctl.d drop-in so the values survive a reboot (${DEFAULT_DROPIN_PATH})` })
+      .option('persist-file', { type: 'string', describe: 'path of the sysctl.d drop-in (implies --persist)' })
       .option('only', { type: 'string', array: true, describe: 'consider only these checks (comma-separated ids)' }),
   async run(options, output) {
     const only = parseOnly(options.only);
     if (options['persist-file'] === '') throw new UsageError('--persist-file needs a path');
+    // --persist-file names where to persist, so it asks for persisting (as curl's -o implies saving).
+    const persistPath = options['persist-file'] ?? (options.persist ? DEFAULT_DROPIN_PATH : undefined);
     const before = await auditHost(only);
     const plan = await planFixes(before);
     const json: FixJson = { schema: 'mptcp-doctor/fix/v1', plan, dryRun: options['dry-run'], applied: false, before: brief(before) };
@@ -111,21 +77,17 @@ export const fixCommand = defineCommand({
       if (options.json) output.out(JSON.stringify(json, null, 2));
       return code;
     };
+    if (options['dry-run'] && persistPath !== undefined && plan.changes.length > 0) {
+      json.dropin = { path: persistPath, text: await plannedDropin(plan, persistPath) };
+      if (!options.json) output.out(`\nWould write ${persistPath}:\n${json.dropin.text.replace(/^/gm, '  ').trimEnd()}`);
+    }
     if (plan.changes.length === 0 || options['dry-run']) {
       return finish(options['dry-run'] || summarize(before).ok ? ExitCode.ok : ExitCode.problem);
     }
 
-    // Everything that could stop us is checked before the first change (nothing half-applied).
-    const euid = process.geteuid?.() ?? 0;
-    if (euid !== 0) throw new CannotRunError(`fix changes sysctls and needs root (running as uid ${euid}); nothing was changed`);
-    const writeProblems = (await Promise.all(plan.changes.map((c) => sysctlWriteProblem(c.key)))).filter((p) => p !== undefined);
-    const problems = writeProblems.length > 0 ? [describeWriteProblems(writeProblems)] : [];
-    if (options.persist) {
-      const problem = await fileWriteProblem(options['persist-file']);
-      if (problem) problems.push(`cannot write ${options['persist-file']}: ${problem}`);
-    }
+    // Everything that could stop us is checked before the question (and again before the first change).
+    const problems = await planObstacles(plan, persistPath);
     if (problems.length > 0) throw new CannotRunError(`${problems.join('; ')}; nothing was changed`);
-
     if (!options.yes) {
       if (!canAsk()) throw new UsageError('not a terminal: pass --yes to apply the plan, or --dry-run to only show it');
       if (!(await confirm(`Apply ${plan.changes.length} change${plan.changes.length === 1 ? '' : 's'}?`))) {
@@ -133,24 +95,14 @@ export const fixCommand = defineCommand({
         return finish(ExitCode.problem);
       }
     }
-
     try {
-      await applySysctls(plan.changes);
+      await applyPlan(plan, persistPath);
     } catch (error) {
-      if (error instanceof SysctlApplyError) throw new CannotRunError(error.message);
+      if (error instanceof FixCannotRunError) throw new CannotRunError(error.message);
       throw error;
     }
-    if (options.persist) {
-      try {
-        await writeSysctlDropin(options['persist-file'], plan.changes);
-        json.persistFile = options['persist-file'];
-      } catch (error) {
-        // Keep the promise of all or nothing: undo the live change too.
-        await applySysctls(plan.changes.map((c) => ({ key: c.key, value: c.previous, previous: c.value }))).catch(() => undefined);
-        throw new CannotRunError(`cannot write ${options['persist-file']}: ${(error as { code?: string }).code ?? (error as Error).message}; changes undone`);
-      }
-    }
     json.applied = true;
+    if (persistPath !== undefined) json.persistFile = persistPath;
 
     const after = await auditHost(only);
     json.after = brief(after);

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { Argv } from 'yargs';
 import {
-  FtpClient, FtpCredentialsError, FtpError, FtpUrlError, resolveCredentials, summarizeReply,
+  FtpClient, FtpCredentialsError, FtpError, FtpUrlError, resolveCredentials, summarizeReply, UnsafePartialFileError,
   type FileTransferResult, type FtpObserver, type FtpUrl, type ModeRequest,
 } from '../../ftp/index.js';
 import type { ConnectionReport } from '../../net/report.js';
@@ -15,9 +15,11 @@ import { UsageError, registerKnownError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import type { Output } from '../output.js';
 
-registerKnownError(FtpError, ExitCode.network);
+// --json's error code is the failure's kind: 'timeout', 'tls', 'login', 'not-found', 'closed', ...
+registerKnownError(FtpError, ExitCode.network, (error) => error.kind);
 registerKnownError(FtpUrlError, ExitCode.usage);
 registerKnownError(FtpCredentialsError, ExitCode.usage);
+registerKnownError(UnsafePartialFileError, ExitCode.usage, () => 'unsafe-partial-file');
 
 export interface FtpCommonOptions {
   continue: boolean;

@@ -17,6 +17,8 @@ export const commandEntries: readonly CommandEntry[] = [
   { names: ['put'], load: async () => (await import('./put.js')).putCommand },
   { names: ['probe'], load: async () => (await import('./probe.js')).probeCommand },
   { names: ['serve'], load: async () => (await import('./serve.js')).serveCommand },
+  { names: ['conns'], load: async () => (await import('./conns.js')).connsCommand },
+  { names: ['watch'], load: async () => (await import('./watch.js')).watchCommand },
   { names: ['report'], load: async () => (await import('./report.js')).reportCommand },
 ];
 

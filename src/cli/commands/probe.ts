@@ -2,7 +2,7 @@
 // and a verdict per connection on whether MPTCP held and, when it did not, the most likely cause.
 import { parseFtpUrl, resolveCredentials } from '../../ftp/index.js';
 import type { ProbeMode } from '../../probe/evidence.js';
-import { ALL_PROBE_MODES, DEFAULT_PROBE_MODES, probeHeld, runProbe } from '../../probe/probe.js';
+import { ALL_PROBE_MODES, DEFAULT_PROBE_MODES, probeExitCode, runProbe } from '../../probe/probe.js';
 import { ProbeCannotRunError } from '../../probe/run-mode.js';
 import { renderProbe } from '../../report/probe.js';
 import { parseSize } from '../../server/size.js';
@@ -81,9 +81,9 @@ export const probeCommand = defineCommand({
       });
       const text = options.json ? JSON.stringify(result, null, 2) : renderProbe(result, output.color, options.verbose);
       output.out(scrubber.scrub(text));
-      return probeHeld(result) ? ExitCode.ok : ExitCode.problem;
+      return probeExitCode(result);
     } catch (error) {
-      if (error instanceof ProbeCannotRunError) throw new ProbeCannotRunError(scrubber.scrub(error.message));
+      if (error instanceof ProbeCannotRunError) throw new ProbeCannotRunError(scrubber.scrub(error.message), { cause: error.cause });
       throw error;
     } finally {
       process.off('SIGINT', onSigint);

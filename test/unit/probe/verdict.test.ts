@@ -73,7 +73,7 @@ describe('verdicts', () => {
   });
 
   test('serve with a TCP-only listener: peer-no-mptcp', () => {
-    const server = { socket: 'tcp' as const, state: 'tcp' as const, subflows: 1 };
+    const server = { socket: 'tcp' as const, state: 'tcp' as const, subflows: 1, mpCapableReceived: null, listener: 'tcp' as const };
     const evidence = probe({
       connections: [control({ samples: fellBackAtHandshake, server })],
       server: { kind: 'serve', listener: 'tcp' },
@@ -82,17 +82,17 @@ describe('verdicts', () => {
   });
 
   test('option stripped on all packets, serve: its MPTCP listener accepted plain TCP -> option-stripped', () => {
-    const server = { socket: 'tcp' as const, state: 'tcp' as const, subflows: 1 };
+    const server = { socket: 'tcp' as const, state: 'tcp' as const, subflows: 1, mpCapableReceived: false, mpCapableEvidence: 'counters' as const, listener: 'mptcp' as const };
     const evidence = probe({
       connections: [control({ samples: fellBackAtHandshake, server })],
       server: { kind: 'serve', listener: 'mptcp' },
-      clientCounters: { MPCapableFallbackSYNACK: 1 },
+      clientCounters: { MPCapableSYNTX: 1, MPCapableFallbackSYNACK: 1 },
     });
     expect(judgeProbe(evidence).overall).toMatchObject({ status: 'fell-back', cause: 'option-stripped' });
   });
 
   test('option stripped on the SYN-ACK only, serve: the server saw MP_CAPABLE -> option-stripped', () => {
-    const server = { socket: 'mptcp' as const, state: 'fallback' as const, subflows: 1 };
+    const server = { socket: 'mptcp' as const, state: 'fallback' as const, subflows: 1, mpCapableReceived: true, listener: 'mptcp' as const };
     const evidence = probe({
       connections: [control({ samples: fellBackAtHandshake, server })],
       server: { kind: 'serve', listener: 'mptcp' },
@@ -109,9 +109,41 @@ describe('verdicts', () => {
     expect(judgeProbe(evidence).overall).toMatchObject({ status: 'fell-back', cause: 'option-stripped' });
   });
 
-  test('a data connection falls back while the control connection held: the server is capable -> option-stripped', () => {
+  test('a data connection falls back while the control connection held, far end silent: no middlebox is named', () => {
+    // The mirror image of the seed client: a server using MPTCP on control and plain TCP for data.
     const d = data({ samples: fellBackAtHandshake });
-    expect(judgeProbe(probe({ connections: [control(), d] })).overall).toMatchObject({ status: 'fell-back', cause: 'option-stripped' });
+    const { overall } = judgeProbe(probe({ connections: [control(), d], clientCounters: { MPCapableSYNTX: 2, MPCapableFallbackSYNACK: 1 } }));
+    expect(overall).toMatchObject({ status: 'fell-back', cause: 'peer-or-path-no-mptcp' });
+    expect(overall.evidence.join('\n')).toContain('may create this kind of socket without MPTCP');
+  });
+
+  test('serve says the data connection came to a plain TCP listener (MPTCP disabled after it started): peer-no-mptcp', () => {
+    const server = { socket: 'tcp' as const, state: 'tcp' as const, subflows: 1, mpCapableReceived: null, listener: 'tcp' as const };
+    const d = data({ samples: fellBackAtHandshake, server });
+    const evidence = probe({ connections: [control(), d], server: { kind: 'serve', listener: 'mptcp' }, clientCounters: { MPCapableSYNTX: 2 } });
+    expect(judgeProbe(evidence).overall).toMatchObject({ status: 'fell-back', cause: 'peer-no-mptcp' });
+  });
+
+  test('serve cannot tell (plain TCP listener, no witness): never option-stripped', () => {
+    const server = { socket: 'tcp' as const, state: 'tcp' as const, subflows: 1, mpCapableReceived: null, mpCapableEvidence: 'none' as const, listener: 'mptcp' as const };
+    const evidence = probe({ connections: [control({ samples: fellBackAtHandshake, server })], server: { kind: 'serve', listener: 'mptcp' }, clientCounters: { MPCapableSYNTX: 1 } });
+    expect(judgeProbe(evidence).overall.cause).toBe('peer-or-path-no-mptcp');
+  });
+
+  test('active mode: the far end opened the data connection with plain TCP -> peer-no-mptcp, and no "accepted" claim', () => {
+    const server = { socket: 'tcp' as const, state: 'tcp' as const, subflows: 1, mpCapableReceived: null };
+    const d = data({ mode: 'eprt', opener: 'server', expectedSubflows: 1, samples: fellBackAtHandshake, server });
+    const { overall } = judgeProbe(probe({ connections: [control({ expectedSubflows: 1, samples: samples(['connect', 'mptcp', 1]) }), d], server: { kind: 'serve', listener: 'mptcp' } }));
+    expect(overall).toMatchObject({ status: 'fell-back', cause: 'peer-no-mptcp' });
+    expect(overall.evidence.join('\n')).toContain('opened this data connection');
+    expect(overall.evidence.join('\n')).not.toContain('accepted');
+  });
+
+  test('active mode: the far end opened it with MPTCP and sent MP_CAPABLE, ours arrived as TCP -> option-stripped', () => {
+    const server = { socket: 'mptcp' as const, state: 'fallback' as const, subflows: 1, mpCapableReceived: null };
+    const d = data({ mode: 'eprt', opener: 'server', expectedSubflows: 1, samples: fellBackAtHandshake, server });
+    const evidence = probe({ connections: [d], server: { kind: 'serve', listener: 'mptcp' }, serverCounters: { MPCapableSYNTX: 1 } });
+    expect(judgeProbe(evidence).overall).toMatchObject({ status: 'fell-back', cause: 'option-stripped' });
   });
 
   test('FTP ALG, active, checksum on, 1 subflow: control fell back mid-stream, DataCsumErr -> payload-rewritten', () => {
@@ -169,6 +201,19 @@ describe('verdicts', () => {
     expect(judgeProbe(evidence).overall.cause).toBe('stream-damaged');
   });
 
+  test('a data subflow reset for DSS corruption (namespace-wide counter): the control connection that kept its subflows is not stream-damaged', () => {
+    const d = data({ samples: samples(['connect', 'mptcp', 1], ['transfer', 'mptcp', 2], ['transfer', 'mptcp', 0]) });
+    const evidence = probe({
+      connections: [control(), d],
+      clientCounters: { DSSCorruptionReset: 2, MPRstTx: 2 },
+      checksum: { client: false, server: false },
+      transfer: { completed: false, errorKind: 'timeout' },
+    });
+    const { connections } = judgeProbe(evidence);
+    expect(connections[0]).toMatchObject({ status: 'held', cause: 'none' });
+    expect(connections[1]).toMatchObject({ status: 'degraded', cause: 'option-stripped' });
+  });
+
   test('FTP ALG, passive mode: nothing rewritten -> held', () => {
     expect(judgeProbe(probe()).overall.status).toBe('held');
   });
@@ -179,6 +224,72 @@ describe('verdicts', () => {
     const { overall, connections } = judgeProbe(evidence);
     expect(overall).toMatchObject({ status: 'degraded', cause: 'join-failed' });
     expect(connections[1]).toMatchObject({ status: 'degraded', cause: 'join-failed' });
+  });
+
+  test('second client link down: the failed joins are named (MPJoinSynTxConnectErr), never "no MP_JOIN was attempted"', () => {
+    const one = samples(['connect', 'mptcp', 1], ['login', 'mptcp', 1], ['end', 'mptcp', 1]);
+    const evidence = probe({ connections: [control({ samples: one }), data({ samples: one })], clientCounters: { MPJoinSynTxConnectErr: 2 } });
+    const { connections } = judgeProbe(evidence);
+    for (const c of connections) {
+      expect(c).toMatchObject({ status: 'degraded', cause: 'join-failed' });
+      expect(c.evidence.join('\n')).toContain('MPJoinSynTxConnectErr +2');
+      expect(c.evidence.join('\n')).not.toContain('no MP_JOIN was attempted');
+    }
+  });
+
+  test('server refusing joins (limits subflows 0): answered joins never became subflows, control and data alike', () => {
+    const one = samples(['connect', 'mptcp', 1], ['login', 'mptcp', 1], ['end', 'mptcp', 1]);
+    const evidence = probe({
+      connections: [control({ samples: one }), data({ samples: one, durationMs: 40 })],
+      clientCounters: { MPJoinSynTx: 2, MPJoinSynAckRx: 2 },
+    });
+    const { connections } = judgeProbe(evidence);
+    expect(connections.map((c) => `${c.status}/${c.cause}`)).toEqual(['degraded/join-failed', 'degraded/join-failed']);
+  });
+
+  test('fewer subflows than expected with no join attempt at all: held, said plainly, not join-failed', () => {
+    const one = samples(['connect', 'mptcp', 1], ['login', 'mptcp', 1], ['end', 'mptcp', 1]);
+    const verdict = judgeConnection(control({ samples: one }), probe());
+    expect(verdict).toMatchObject({ status: 'held', cause: 'none' });
+    expect(verdict.evidence.join('\n')).toContain('no MP_JOIN was attempted');
+  });
+
+  test('a data transfer that timed out with MPTCP intact: our own teardown resets are not evidence', () => {
+    const d = data({ expectedSubflows: 1, samples: samples(['connect', 'mptcp', 1], ['transfer', 'mptcp', 1], ['transfer', 'mptcp', 1]) });
+    const evidence = probe({
+      connections: [control({ expectedSubflows: 1, samples: samples(['connect', 'mptcp', 1]) }), d],
+      clientCounters: {},
+      clientCountersAfterGiveUp: { MPRstTx: 2, MPRstRx: 2, MPFastcloseTx: 2, MPFastcloseRx: 2 },
+      gaveUp: { atMs: 15_000, reason: 'data connection: TLS handshake timed out after 15 s' },
+      transfer: { completed: false, errorKind: 'timeout' },
+    });
+    const { overall, connections } = judgeProbe(evidence);
+    expect(overall).toMatchObject({ status: 'held', cause: 'none' });
+    expect(connections[1]).toMatchObject({ status: 'held', cause: 'none' });
+  });
+
+  test('samples taken after the client gave up are not evidence', () => {
+    const d = data({
+      expectedSubflows: 2,
+      samples: [
+        { phase: 'connect', atMs: 0, state: 'mptcp', subflows: 1, localAddresses: [] },
+        { phase: 'transfer', atMs: 100, state: 'mptcp', subflows: 2, localAddresses: [] },
+        { phase: 'end', atMs: 900, state: 'mptcp', subflows: 0, localAddresses: [] },
+      ],
+    });
+    const evidence = probe({ connections: [control(), d], gaveUp: { atMs: 500, reason: 'interrupted' }, transfer: { completed: false, errorKind: 'aborted' } });
+    expect(judgeProbe(evidence).connections[1]).toMatchObject({ status: 'held', cause: 'none' });
+  });
+
+  test('a mid-stream fallback that no counter explains is unexplained, not payload-rewritten', () => {
+    const c = control({
+      expectedSubflows: 1,
+      samples: samples(['connect', 'mptcp', 1], ['login', 'mptcp', 1], ['after-PORT', 'fallback', 1]),
+      commands: [{ command: 'PORT', atMs: 150 }],
+    });
+    const { overall } = judgeProbe(probe({ connections: [c] }));
+    expect(overall).toMatchObject({ status: 'fell-back', cause: 'unexplained' });
+    expect(overall.evidence.join('\n')).toContain('PORT');
   });
 
   test('a short data connection that ended before any join was tried is not a failure', () => {

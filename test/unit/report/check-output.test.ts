@@ -1,7 +1,7 @@
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { describe, expect, it } from 'vitest';
 import type { CheckResult } from '../../../checks/types.js';
-import { planFixes } from '../../../src/cli/commands/fix.js';
+import { planFixes } from '../../../checks/fix-plan.js';
 import { formatCommand, renderChecks, wrapText } from '../../../src/report/checks.js';
 import { renderPrometheus } from '../../../src/report/prometheus.js';
 

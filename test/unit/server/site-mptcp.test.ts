@@ -24,7 +24,7 @@ describe('SITE MPTCP connection view', () => {
         ],
         info: { csumEnabled: true, bytesSent: 10, bytesReceived: 20 } as ConnectionReport['info'],
       }),
-      { mpCapableReceived: true, evidence: 'socket' },
+      { mpCapableReceived: true, evidence: 'socket', listener: 'mptcp' },
       0,
     );
     expect(view).toMatchObject({
@@ -40,10 +40,10 @@ describe('SITE MPTCP connection view', () => {
 
   test('a TCP socket after an MP_CAPABLE SYN is a fallback; without one it is tcp; checksum from the sysctl', () => {
     const tcp = report({ socket: 'tcp', state: 'tcp', stateMethod: 'so_protocol' });
-    expect(connectionView(tcp, { mpCapableReceived: true, evidence: 'counters' }, 1)).toMatchObject({
+    expect(connectionView(tcp, { mpCapableReceived: true, evidence: 'counters', listener: 'mptcp' }, 1)).toMatchObject({
       socket: 'tcp', state: 'fallback', mpCapableReceived: true, mpCapableEvidence: 'counters', checksum: { enabled: true, source: 'sysctl' },
     });
-    expect(connectionView(tcp, { mpCapableReceived: false, evidence: 'counters' }, undefined)).toMatchObject({
+    expect(connectionView(tcp, { mpCapableReceived: false, evidence: 'counters', listener: 'mptcp' }, undefined)).toMatchObject({
       state: 'tcp', mpCapableReceived: false, checksum: { enabled: null, source: 'unknown' },
     });
     // Active mode: we opened it, the question does not apply.
@@ -64,12 +64,12 @@ describe('handshake witness', () => {
     let value = 5;
     const witness = new HandshakeWitness(() => ({ MPCapableFallbackACK: value }));
     witness.ensureBaseline();
-    expect(witness.observe('tcp')).toEqual({ mpCapableReceived: false, evidence: 'counters' });
+    expect(witness.observe('tcp')).toEqual({ mpCapableReceived: false, evidence: 'counters', listener: 'mptcp' });
     value = 7; // two connections fell back at the third ACK
-    expect(witness.observe('mptcp')).toEqual({ mpCapableReceived: true, evidence: 'socket' });
-    expect(witness.observe('tcp')).toEqual({ mpCapableReceived: true, evidence: 'counters' });
-    expect(witness.observe('tcp')).toEqual({ mpCapableReceived: true, evidence: 'counters' });
-    expect(witness.observe('tcp')).toEqual({ mpCapableReceived: false, evidence: 'counters' });
+    expect(witness.observe('mptcp')).toEqual({ mpCapableReceived: true, evidence: 'socket', listener: 'mptcp' });
+    expect(witness.observe('tcp')).toEqual({ mpCapableReceived: true, evidence: 'counters', listener: 'mptcp' });
+    expect(witness.observe('tcp')).toEqual({ mpCapableReceived: true, evidence: 'counters', listener: 'mptcp' });
+    expect(witness.observe('tcp')).toEqual({ mpCapableReceived: false, evidence: 'counters', listener: 'mptcp' });
   });
 
   test('increments from before the baseline are not attributed; no counters: no evidence', () => {
@@ -79,6 +79,12 @@ describe('handshake witness', () => {
     value = 100;
     expect(witness.observe('tcp').mpCapableReceived).toBe(false);
     const blind = new HandshakeWitness(() => undefined);
-    expect(blind.observe('tcp')).toEqual({ mpCapableReceived: false, evidence: 'none' });
+    expect(blind.observe('tcp')).toEqual({ mpCapableReceived: null, evidence: 'none', listener: 'mptcp' });
+  });
+
+  test('a socket accepted on a plain TCP listener: unknown (null), never "no MP_CAPABLE received"', () => {
+    const witness = new HandshakeWitness(() => ({ MPCapableFallbackACK: 0 }));
+    witness.ensureBaseline();
+    expect(witness.observe('tcp', 'tcp')).toEqual({ mpCapableReceived: null, evidence: 'none', listener: 'tcp' });
   });
 });

@@ -1,0 +1,108 @@
+// Host-wide observation: `conns` over many open MPTCP connections against `ss -Mni` in the same
+// namespace (alternated, same rounds), and `watch` through a burst of connections opened and closed
+// (every event counted, losses reported by the kernel as ENOBUFS).
+import path from 'node:path';
+import { packageRoot } from '../../test/lab/index.js';
+import { alternate, commonRounds, type Contender } from '../lib/alternate.js';
+import { cliArgv } from '../lib/cli.js';
+import type { BenchContext, BenchGroup } from '../lib/context.js';
+import { figure, figureOf, MIB } from '../lib/figure.js';
+import { pairedRatios } from '../lib/stats.js';
+
+const BURST = path.join(packageRoot, 'test', 'native', 'fixtures', 'mptcp-burst.py');
+
+interface WatchSummaryJson {
+  type: 'summary';
+  events: number;
+  overflows: number;
+  durationMs: number;
+  receiveBufferBytes?: number;
+}
+
+export const hostObservation: BenchGroup = {
+  id: 'host-observation',
+  title: 'Host-wide observation (conns, watch)',
+  async run(ctx: BenchContext) {
+    const { lab, config, log } = ctx;
+    const held = config.smoke ? 200 : 10_000;
+    const burst = config.smoke ? 200 : 5_000;
+    const failures: string[] = [];
+    const notes: string[] = [];
+
+    // 1. conns vs ss -Mni over `held` open connections (both ends in the namespace: 2 x held MPTCP sockets).
+    const holder = lab.spawn('server', ['python3', BURST, String(held), 'hold']);
+    let conns: Awaited<ReturnType<typeof alternate>>;
+    try {
+      await holder.waitForOutput('open', 120_000);
+      const expectedLine = `${2 * held} connections (${2 * held} MPTCP, 0 fell back)`;
+      const ss: Contender = { name: 'ss -Mni', argv: () => ['ss', '-Mni'], rss: true };
+      const ours: Contender = {
+        name: 'conns',
+        argv: () => cliArgv(['conns']),
+        rss: true,
+        verify: (run) => (run.stdout.startsWith(expectedLine) ? undefined : `first line ${JSON.stringify(run.stdout.split('\n')[0])}, expected ${expectedLine}`),
+      };
+      conns = await alternate(lab, 'server', [ss, ours], config.runs, { timeoutMs: 60_000, log });
+    } finally {
+      await holder.stop();
+    }
+    const rounds = commonRounds(conns, ['conns', 'ss -Mni']);
+    const wall = (name: string) => conns[name]!.runs.map((r) => r?.wallMs ?? Number.NaN);
+    const rss = (name: string) => conns[name]!.runs.filter((r) => r?.peakRssBytes).map((r) => r!.peakRssBytes! / MIB);
+    failures.push(...Object.values(conns).flatMap((r) => r.failures));
+
+    // 2. watch through a burst: it stops by itself once it has counted every expected event.
+    const expected = burst * 6 + 2; // created, established, closed on both ends; listener created/closed
+    const missing: number[] = [];
+    const overflows: number[] = [];
+    const rates: number[] = [];
+    for (let round = 0; round < config.runs; round++) {
+      const watch = lab.spawn('server', cliArgv(['watch', '--json', '--verbose', '--interval', '0', '--count', String(expected), '--duration', '120']));
+      try {
+        await watch.waitForOutput('watching MPTCP events', 30_000);
+        const started = performance.now();
+        const r = await lab.exec('server', ['python3', BURST, String(burst)], { timeoutMs: 120_000 });
+        const burstMs = performance.now() - started;
+        if (!r.ok) throw new Error(`mptcp-burst.py failed: ${r.stderr.trim()}`);
+        const timeout = setTimeout(() => void watch.stop(), 15_000);
+        const end = await watch.done;
+        clearTimeout(timeout);
+        const summaryLine = end.stdout.trim().split('\n').pop() ?? '';
+        const summary = JSON.parse(summaryLine) as WatchSummaryJson;
+        if (summary.type !== 'summary') throw new Error(`watch printed no summary: ${summaryLine.slice(0, 200)}`);
+        missing.push(expected - summary.events);
+        overflows.push(summary.overflows);
+        rates.push(burst / (burstMs / 1000));
+        log(`  watch round ${round + 1}: ${summary.events}/${expected} events, ENOBUFS ${summary.overflows}, burst ${burstMs.toFixed(0)} ms`);
+      } catch (error) {
+        failures.push(`watch round ${round + 1}: ${(error as Error).message}`);
+        await watch.stop().catch(() => undefined);
+      }
+    }
+    if (rates.length > 0) notes.push(`the burst opened and closed ${Math.round(rates.reduce((a, b) => a + b, 0) / rates.length)} connections per second (mean of ${rates.length} rounds)`);
+    if (missing.some((m) => m > 0)) notes.push(`watch missed events in ${missing.filter((m) => m > 0).length} of ${missing.length} rounds (ENOBUFS: ${overflows.join(', ')})`);
+
+    return {
+      method: `In the lab's namespace, \`test/native/fixtures/mptcp-burst.py ${held} hold\` keeps ${held} MPTCP connections to itself open ` +
+        `(${2 * held} MPTCP sockets and as many TCP subflows). \`ss -Mni\` and \`mptcp-doctor conns\` (text report, every socket's owner from /proc) ` +
+        `alternate for ${config.runs} rounds: wall time of the whole command (Node's start-up included), peak RSS by GNU time; each conns run must ` +
+        `report exactly ${2 * held} MPTCP connections. Then, ${config.runs} times, \`watch --json --count ${expected}\` subscribes, ` +
+        `\`mptcp-burst.py ${burst}\` opens and closes ${burst} connections as fast as Python can, and watch's summary line gives the events ` +
+        `received and the ENOBUFS the kernel reported.`,
+      figures: [
+        figure('conns.ss', `ss -Mni, ${2 * held} MPTCP sockets`, 'ms', wall('ss -Mni')),
+        figure('conns.conns', `conns, ${2 * held} MPTCP sockets`, 'ms', wall('conns')),
+        figureOf('conns.vs-ss', 'conns / ss -Mni (wall time)', 'x', pairedRatios(rounds.map((i) => conns.conns!.runs[i]!.wallMs), rounds.map((i) => conns['ss -Mni']!.runs[i]!.wallMs)), { op: '<=', value: 4 }),
+        figure('memory.conns', `peak RSS of conns over ${2 * held} sockets`, 'MiB', rss('conns'), { op: '<=', value: 120 }),
+        figure('watch.missing', `watch: events missed of ${expected} (burst of ${burst})`, 'count', missing, { op: '<=', value: 0 }),
+        figure('watch.enobufs', 'watch: ENOBUFS reported', 'count', overflows, { op: '<=', value: 0 }),
+      ],
+      failures,
+      notes,
+      raw: {
+        conns: Object.fromEntries(Object.entries(conns).map(([k, v]) => [k, v.runs.map((r) => (r ? { wallMs: r.wallMs, peakRssBytes: r.peakRssBytes } : null))])),
+        watch: { expected, missing, overflows, rates },
+      },
+    };
+  },
+};

@@ -1,0 +1,92 @@
+// mptcp-doctor conns: every MPTCP connection and listener of this network namespace, with the
+// programs that hold them, read from the kernel (sock_diag) rather than from our own sockets.
+import { ConnsFilterError, filterSnapshot, type ConnectionState, type ConnsFilter, type ConnsSnapshot } from '../../kernel/host-connections.js';
+import { readHostConnections } from '../../kernel/read-connections.js';
+import { NetlinkRequestError } from '../../kernel/netlink-frame.js';
+import { isSystemError } from '../../native/binding.js';
+import { renderConns } from '../../report/conns.js';
+import { renderConnsPrometheus } from '../../report/conns-prometheus.js';
+import { defineCommand } from '../command.js';
+import { CannotRunError, UsageError } from '../errors.js';
+import { ExitCode } from '../exit-codes.js';
+import { writeJson } from '../output.js';
+
+export interface ConnsJson extends ConnsSnapshot {
+  schema: 'mptcp-doctor/conns/v1';
+  filter: ConnsFilter;
+  /** The kernel flagged a dump as inconsistent: sockets came and went while it was read. */
+  interrupted: boolean;
+  /** Process owners are read from /proc: without root, only this user's processes are named. */
+  ownersComplete: boolean;
+  durationMs: number;
+}
+
+function parsePort(value: number | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!Number.isInteger(value) || value < 1 || value > 65535) throw new UsageError(`--port ${value}: expected 1-65535`);
+  return value;
+}
+
+function parsePid(value: number | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!Number.isInteger(value) || value < 1) throw new UsageError(`--pid ${value}: expected a process id`);
+  return value;
+}
+
+export const connsCommand = defineCommand({
+  command: 'conns',
+  describe: 'list every MPTCP connection and listener on this host (this network namespace), with their programs',
+  builder: (y) =>
+    y
+      .option('port', { type: 'number', describe: 'only connections with this local or remote port, listeners on it' })
+      .option('pid', { type: 'number', describe: 'only sockets held by this process' })
+      .option('peer', { type: 'string', describe: 'only connections with this peer address or prefix (10.0.0.0/8)' })
+      .option('state', { type: 'string', choices: ['mptcp', 'fallback'] as const, describe: 'only connections still MPTCP, or fallen back to TCP' })
+      .option('format', { type: 'string', choices: ['table', 'json', 'prometheus'] as const, describe: 'output format (default table; --json = --format json)' }),
+  async run(options, output) {
+    if (options.json && options.format && options.format !== 'json') throw new UsageError(`--json conflicts with --format ${options.format}`);
+    const format = options.format ?? (options.json ? 'json' : 'table');
+    const filter: ConnsFilter = {
+      ...(parsePort(options.port) !== undefined ? { port: options.port } : {}),
+      ...(parsePid(options.pid) !== undefined ? { pid: options.pid } : {}),
+      ...(options.peer !== undefined ? { peer: options.peer } : {}),
+      ...(options.state !== undefined ? { state: options.state as ConnectionState } : {}),
+    };
+    const started = performance.now();
+    let reading;
+    try {
+      reading = await readHostConnections();
+    } catch (error) {
+      if (error instanceof NetlinkRequestError) {
+        throw new CannotRunError(`${error.message}${error.code === 'ENOENT' ? ' (MPTCP socket diagnostics need Linux 5.9 or newer with CONFIG_MPTCP)' : ''}`);
+      }
+      if (isSystemError(error)) throw new CannotRunError(`cannot read sockets from the kernel: ${error.message}`);
+      throw error;
+    }
+    let snapshot: ConnsSnapshot;
+    try {
+      snapshot = filterSnapshot(reading.snapshot, filter);
+    } catch (error) {
+      if (error instanceof ConnsFilterError) throw new UsageError(error.message);
+      throw error;
+    }
+    if (format === 'json') {
+      const json: ConnsJson = {
+        schema: 'mptcp-doctor/conns/v1',
+        filter,
+        ...snapshot,
+        interrupted: reading.interrupted,
+        ownersComplete: process.getuid?.() === 0,
+        durationMs: Math.round(performance.now() - started),
+      };
+      writeJson(output, json);
+    } else if (format === 'prometheus') {
+      output.out(renderConnsPrometheus(snapshot));
+    } else {
+      output.out(renderConns(snapshot, { color: output.color }));
+      if (process.getuid?.() !== 0) output.log('note: not root: only your own processes are named');
+      if (reading.interrupted) output.log('note: sockets came and went while they were read; counts may be off by a few');
+    }
+    return ExitCode.ok;
+  },
+});

@@ -1,0 +1,63 @@
+// mptcp-doctor watch: a live timeline of the kernel's MPTCP events (needs CAP_NET_ADMIN) and,
+// every interval, the MPTcpExt counters that moved, explained in words. Ctrl-C ends it.
+import { runWatch } from '../../kernel/watch-timeline.js';
+import { formatWatchLine, summaryJsonLine, summaryText, watchJsonLine } from '../../report/watch.js';
+import { defineCommand } from '../command.js';
+import { UsageError } from '../errors.js';
+import { ExitCode } from '../exit-codes.js';
+
+export const watchCommand = defineCommand({
+  command: 'watch',
+  describe: 'follow MPTCP events and counters live (events need root); --json prints NDJSON',
+  builder: (y) =>
+    y
+      .option('interval', { type: 'number', default: 1, describe: 'seconds between counter reports (0: no counters)' })
+      .option('duration', { type: 'number', describe: 'stop after this many seconds' })
+      .option('count', { type: 'number', describe: 'stop after this many events (counter reports when events are not available)' })
+      .option('processes', { type: 'boolean', default: true, describe: 'name the program of each connection (--no-processes to skip the lookups)' }),
+  async run(options, output) {
+    if (!(options.interval >= 0 && options.interval <= 3600)) throw new UsageError('--interval must be 0-3600 seconds');
+    if (options.duration !== undefined && !(options.duration > 0 && options.duration <= 31 * 86400)) throw new UsageError('--duration must be a positive number of seconds');
+    if (options.count !== undefined && !(Number.isInteger(options.count) && options.count > 0)) throw new UsageError('--count must be a positive whole number');
+    const stop = new AbortController();
+    const onSignal = () => stop.abort();
+    // A reader that goes away (`watch --json | head`) ends the watch, like a signal.
+    let stdoutGone = false;
+    const onStdoutError = (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') return;
+      stdoutGone = true;
+      stop.abort();
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    process.stdout.on('error', onStdoutError);
+    try {
+      const summary = await runWatch(
+        {
+          intervalMs: Math.round(options.interval * 1000),
+          ...(options.duration !== undefined ? { durationMs: Math.round(options.duration * 1000) } : {}),
+          ...(options.count !== undefined ? { count: options.count } : {}),
+          processes: options.processes,
+          signal: stop.signal,
+          onReady: (events) => {
+            if (options.verbose) output.log(`watching ${events ? 'MPTCP events and ' : ''}the MPTcpExt counters`);
+          },
+        },
+        (record) => {
+          if (record.type === 'events-unavailable') output.log(`mptcp-doctor: ${record.message}: watching the MPTcpExt counters only`);
+          if (stdoutGone) return;
+          if (options.json) output.out(watchJsonLine(record));
+          else if (record.type !== 'events-unavailable') output.out(formatWatchLine(record, output.color));
+        },
+      );
+      if (stdoutGone) return ExitCode.ok;
+      if (options.json) output.out(summaryJsonLine(summary));
+      else output.log(summaryText(summary));
+      return ExitCode.ok;
+    } finally {
+      process.stdout.off('error', onStdoutError);
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+  },
+});
