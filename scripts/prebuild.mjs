@@ -6,7 +6,7 @@
 // linux-x64 (or whatever this machine is) always; linux-arm64 too when Debian's cross compiler
 // (g++-aarch64-linux-gnu) is installed. Each build runs in a scratch copy of the sources, so the
 // developer's build/Release (what the tests load) is never replaced by a foreign-architecture file.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { arch, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -38,24 +38,40 @@ if (arch() === 'x64') {
   }
 }
 
-rmSync(join(root, 'prebuilds'), { recursive: true, force: true });
-for (const target of targets) {
+/** One architecture's prebuild, in its own scratch copy of the sources; resolves with that copy. */
+function build(target) {
   const work = mkdtempSync(join(tmpdir(), 'mptcp-doctor-prebuild-'));
-  try {
-    for (const entry of ['binding.gyp', 'native', 'package.json']) cpSync(join(root, entry), join(work, entry), { recursive: true });
-    symlinkSync(join(root, 'node_modules'), join(work, 'node_modules'));
-    const dir = nodeDir();
-    const result = spawnSync(
-      process.execPath,
-      [prebuildify, '--napi', '--strip', '--tag-libc', '--arch', target.arch, '--target', `node@${process.versions.node}`, '--cache', join(work, '.cache')],
-      { cwd: work, stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, ...(dir ? { npm_config_nodedir: dir } : {}), ...target.env } },
-    );
-    if (result.status !== 0) throw new Error(`prebuild: linux-${target.arch} failed (exit ${result.status ?? result.signal})`);
-    mkdirSync(join(root, 'prebuilds'), { recursive: true });
-    cpSync(join(work, 'prebuilds'), join(root, 'prebuilds'), { recursive: true });
-  } finally {
+  for (const entry of ['binding.gyp', 'native', 'package.json']) cpSync(join(root, entry), join(work, entry), { recursive: true });
+  symlinkSync(join(root, 'node_modules'), join(work, 'node_modules'));
+  const dir = nodeDir();
+  const child = spawn(
+    process.execPath,
+    [prebuildify, '--napi', '--strip', '--tag-libc', '--arch', target.arch, '--target', `node@${process.versions.node}`, '--cache', join(work, '.cache')],
+    { cwd: work, stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, ...(dir ? { npm_config_nodedir: dir } : {}), ...target.env } },
+  );
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('exit', (code, signal) => (code === 0 ? resolve(work) : reject(new Error(`prebuild: linux-${target.arch} failed (exit ${code ?? signal})`))));
+  }).catch((error) => {
     rmSync(work, { recursive: true, force: true });
+    throw error;
+  });
+}
+
+// The architectures compile side by side (each is one compiler process at a time).
+const results = await Promise.allSettled(targets.map(build));
+rmSync(join(root, 'prebuilds'), { recursive: true, force: true });
+mkdirSync(join(root, 'prebuilds'), { recursive: true });
+for (const result of results) {
+  if (result.status === 'fulfilled') {
+    cpSync(join(result.value, 'prebuilds'), join(root, 'prebuilds'), { recursive: true });
+    rmSync(result.value, { recursive: true, force: true });
   }
+}
+const failed = results.find((r) => r.status === 'rejected');
+if (failed) {
+  console.error(failed.reason.message);
+  process.exit(1);
 }
 for (const dir of readdirSync(join(root, 'prebuilds'))) {
   console.log(`prebuild: prebuilds/${dir}/${readdirSync(join(root, 'prebuilds', dir)).join(', ')}`);
