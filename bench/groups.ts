@@ -1,4 +1,4 @@
-// The benchmark groups, in the order they run (issue 8's table).
+// The benchmark groups, in the order they run (bench/README.md's table).
 import type { BenchGroup } from './lib/context.js';
 import { aggregation } from './figures/aggregation.js';
 import { hostObservation } from './figures/host-observation.js';

@@ -1,5 +1,5 @@
 // npm run bench [-- --smoke] [--out DIR] [--only ID,ID] [--runs N]
-// Measures mptcp-doctor against curl, the kernel and its own goals (issue 8) in network namespaces
+// Measures mptcp-doctor against curl, the kernel and its own goals in network namespaces
 // (root), and writes RESULTS.md and results.json. --smoke: tiny sizes, output to a temp dir unless
 // --out is given (npm test runs it so the benchmarks cannot rot).
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

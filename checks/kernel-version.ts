@@ -1,4 +1,4 @@
-// Kernel releases and what each MPTCP feature needs (DESIGN.md section 4).
+// Kernel releases and what each MPTCP feature needs (docs/mptcp-facts.md).
 
 export interface KernelVersion {
   major: number;

@@ -22,7 +22,7 @@ export async function runLoopbackProbe(): Promise<LoopbackResult> {
       mode: 'epsv',
       size: PROBE_BYTES,
       upload: false,
-      timeoutMs: TIMEOUT_MS,
+      timeouts: { connectMs: TIMEOUT_MS, replyMs: TIMEOUT_MS, idleMs: TIMEOUT_MS, runMs: TIMEOUT_MS },
       // Loopback has one path: no endpoint can add a subflow, so none is expected.
       pathManager: { endpoints: [] },
       // Our own server, in this process: no need to ask what it is, nor to download the digest.
@@ -40,7 +40,7 @@ export async function runLoopbackProbe(): Promise<LoopbackResult> {
     return {
       socket: control.socket,
       ...(control.socketReason ? { reasonText: control.socketReason } : {}),
-      client: { state: clientState, method: control.final?.stateMethod ?? 'samples' },
+      client: { state: clientState, method: control.report?.stateMethod ?? 'samples' },
       server: { state: serverState, method: 'SITE MPTCP' },
       bytes: transfer?.bytes ?? 0,
       elapsedMs: Date.now() - started,

@@ -1,5 +1,5 @@
 // sysctl.checksum: without DSS checksums (RFC 8684 section 3.3) MPTCP cannot notice a middlebox that
-// rewrites payload. Measured here (DESIGN.md section 4): an FTP ALG rewriting PORT silently corrupted
+// rewrites payload. Measured here (docs/mptcp-facts.md, "Middleboxes"): an FTP ALG rewriting PORT silently corrupted
 // the MPTCP stream with two subflows and checksums off; with checksums on, the subflow was reset
 // (MP_FAIL) or the connection fell back to TCP, intact.
 import { sysctlFix, type Check } from './types.js';

@@ -39,7 +39,7 @@ export interface CheckResult {
   durationMs: number;
 }
 
-/** A real MPTCP exchange the selftest makes (checks/loopback-probe.ts; issue 7 points it at `serve`). */
+/** A real MPTCP exchange the selftest makes (checks/loopback-probe.ts: our probe against our own server). */
 export interface LoopbackResult {
   /** How the client socket was created. */
   socket: 'mptcp' | 'tcp';

@@ -1,6 +1,6 @@
 // mptcp-doctor native addon: the few socket calls Node cannot make.
 //
-// Thin by design (DESIGN.md section 3): create sockets, bind them, read socket options into raw
+// Thin by design (docs/architecture.md, "The native boundary"): create sockets, bind them, read socket options into raw
 // bytes, set buffer sizes. Node does all I/O on the descriptors we hand back; the TypeScript
 // decoders in src/native turn the bytes into objects, by the length the kernel returned.
 #include <napi.h>

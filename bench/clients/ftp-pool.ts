@@ -5,6 +5,7 @@
 // Usage: tsx bench/clients/ftp-pool.ts HOST PORT PATH CLIENTS [TIMEOUT_S [EXPECTED_BYTES]]
 import type net from 'node:net';
 import { connectMptcp } from '../../src/net/connect.js';
+import { ReplyParser } from '../../src/protocol/reply.js';
 
 const [host = '127.0.0.1', portText = '2121', remotePath = '/probe/1M', clientsText = '10', timeoutText = '120', expectedText = '0'] = process.argv.slice(2);
 const expectedBytes = Number(expectedText);
@@ -12,48 +13,42 @@ const port = Number(portText);
 const clients = Number(clientsText);
 const timeoutMs = Number(timeoutText) * 1000;
 
+/** A reply as the pool reads it: the protocol's framing (src/protocol/reply.ts), text joined. */
 interface Reply {
   code: number;
   text: string;
 }
 
-/** FTP replies from a control socket: a multi-line reply ends with "CODE " on its last line. */
+/** FTP replies from a control socket, framed by the same parser as the client's. */
 class ReplyReader {
-  private buffer = '';
-  private pendingCode: number | undefined;
-  private lines: string[] = [];
+  private readonly parser = new ReplyParser();
   private readonly replies: Reply[] = [];
   private waiter: ((reply: Reply) => void) | undefined;
   private failure: Error | undefined;
   private failWaiter: ((error: Error) => void) | undefined;
 
   constructor(socket: net.Socket) {
-    socket.setEncoding('latin1');
-    socket.on('data', (chunk: string) => this.push(chunk));
+    socket.on('data', (chunk: Buffer) => this.push(chunk));
     socket.on('error', (error) => this.fail(error));
     socket.on('close', () => this.fail(new Error('control connection closed')));
   }
 
-  private push(chunk: string): void {
-    this.buffer += chunk;
-    let index: number;
-    while ((index = this.buffer.indexOf('\n')) >= 0) {
-      const line = this.buffer.slice(0, index).replace(/\r$/, '');
-      this.buffer = this.buffer.slice(index + 1);
-      this.lines.push(line);
-      const match = /^(\d{3})([ -])/.exec(line);
-      if (this.pendingCode === undefined && match) this.pendingCode = Number(match[1]);
-      if (match && match[2] === ' ' && Number(match[1]) === this.pendingCode) {
-        const reply = { code: this.pendingCode, text: this.lines.join('\n') };
-        this.pendingCode = undefined;
-        this.lines = [];
-        if (this.waiter) {
-          const w = this.waiter;
-          this.waiter = undefined;
-          this.failWaiter = undefined;
-          w(reply);
-        } else this.replies.push(reply);
-      }
+  private push(chunk: Buffer): void {
+    let replies;
+    try {
+      replies = this.parser.push(chunk);
+    } catch (error) {
+      this.fail(error as Error);
+      return;
+    }
+    for (const parsed of replies) {
+      const reply = { code: parsed.code, text: parsed.lines.join('\n') };
+      if (this.waiter) {
+        const w = this.waiter;
+        this.waiter = undefined;
+        this.failWaiter = undefined;
+        w(reply);
+      } else this.replies.push(reply);
     }
   }
 

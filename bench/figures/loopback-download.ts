@@ -138,7 +138,7 @@ export const loopbackDownload: BenchGroup = {
 
 /**
  * Per contender: how many runs had MPTCP-level retransmissions in the namespace (the kernel's
- * receive-window stalls, DESIGN.md section 4), with the counters summed, and the median throughput
+ * receive-window stalls, docs/mptcp-facts.md), with the counters summed, and the median throughput
  * of the runs with and without them.
  */
 export function stallNotes(results: Awaited<ReturnType<typeof alternate>>, names: readonly string[], bytes: number): string[] {

@@ -1,7 +1,7 @@
 // Loopback download from our own server: `get` of /probe/<size> from `serve` against plain-TCP curl
 // fetching the same URL to the same tmpfs file.
 import path from 'node:path';
-import { formatSize } from '../../src/server/size.js';
+import { formatSize } from '../../src/protocol/size.js';
 import { alternate, commonRounds, type Contender } from '../lib/alternate.js';
 import { cliArgv } from '../lib/cli.js';
 import { checkSize, parseJson, removeOutput, type BenchContext, type BenchGroup } from '../lib/context.js';

@@ -1,6 +1,6 @@
 // Server capacity and memory: `serve` with N concurrent MPTCP clients (one process, bench/clients/
 // ftp-pool.ts) each downloading /probe/<size>; failures, aggregate throughput, serve's peak RSS.
-import { formatSize } from '../../src/server/size.js';
+import { formatSize } from '../../src/protocol/size.js';
 import type { BenchContext, BenchGroup } from '../lib/context.js';
 import { parseJson } from '../lib/context.js';
 import { figure, mbPerSecond, MIB } from '../lib/figure.js';

@@ -1,5 +1,6 @@
-// The receive-window stall counters of DESIGN.md section 4, read around each run: a slow MPTCP run
-// with MPTCP-level retransmissions or window probes stalled in the kernel, not in the program.
+// The receive-window stall counters (docs/mptcp-facts.md, "Receive-window stalls"), read around each
+// run in a lab namespace. Whether a run stalled is the tool's own rule (src/session/findings.ts).
+import { stalled as stalledByCounters } from '../../src/session/findings.js';
 import { execIn, parseNetstat, type Lab, type NamespaceRef } from '../../test/lab/index.js';
 
 export const STALL_COUNTERS = [
@@ -22,10 +23,9 @@ export function stallDelta(before: StallCounts, after: StallCounts): StallCounts
   return Object.fromEntries(Object.keys(after).map((k) => [k, (after[k] ?? 0) - (before[k] ?? 0)]));
 }
 
-/**
- * Whether the kernel stalled this MPTCP run: an MPTCP-level retransmission, which on loopback means
- * the sender waited for its retransmit timer (window probes alone cost little).
- */
+/** Whether the kernel stalled this MPTCP run, by the same rule the reports use. */
 export function stalled(counts: StallCounts | undefined): boolean {
-  return counts !== undefined && (counts.MPTCPRetrans ?? 0) > 0;
+  if (!counts) return false;
+  const { TCPToZeroWindowAdv, ...mptcp } = counts;
+  return stalledByCounters({ mptcp, tcp: TCPToZeroWindowAdv !== undefined ? { TCPToZeroWindowAdv } : {} });
 }

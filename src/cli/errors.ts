@@ -1,9 +1,11 @@
 // Known errors, kept apart from bugs: each becomes one line on stderr, an exit code and, under
 // --json, a stable machine code. Anything else is an internal error (70) and shows its stack only
 // with --debug.
+import { FtpCredentialsError, FtpError, FtpUrlError, UnsafePartialFileError } from '../ftp/errors.js';
 import { AddonUnavailableError } from '../native/binding.js';
 import { AddressSyntaxError } from '../net/address.js';
 import { NetworkError } from '../net/errors.js';
+import { ProbeCannotRunError } from '../probe/errors.js';
 import { ExitCode, type ExitCodeValue } from './exit-codes.js';
 
 /** Bad arguments: exit 2. */
@@ -22,14 +24,6 @@ export class CannotRunError extends Error {
   }
 }
 
-/** A network or transfer failure found by a command module: exit 4. */
-export class TransferError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'TransferError';
-  }
-}
-
 /** A machine code for an error, or undefined to fall back to its cause's or its exit code's. */
 type CodeOf = (error: Error) => string | undefined;
 
@@ -39,7 +33,10 @@ interface KnownError {
   code?: CodeOf;
 }
 
-/** Known error classes from other modules register here, so main.ts needs no knowledge of them. */
+/**
+ * Every known error class, in one table: the modules that throw them know nothing of exit codes,
+ * and nothing is registered as a side effect of importing a command.
+ */
 const known: KnownError[] = [
   { type: UsageError, exitCode: ExitCode.usage },
   { type: AddressSyntaxError, exitCode: ExitCode.usage },
@@ -47,16 +44,13 @@ const known: KnownError[] = [
   { type: AddonUnavailableError, exitCode: ExitCode.cannotRun, code: () => 'addon-unavailable' },
   // 'ECONNREFUSED', 'ETIMEDOUT', 'ENOTFOUND', ...
   { type: NetworkError, exitCode: ExitCode.network, code: (error) => (error as NetworkError).code },
-  { type: TransferError, exitCode: ExitCode.network },
+  // --json's error code is the failure's kind: 'timeout', 'tls', 'login', 'not-found', 'closed', ...
+  { type: FtpError, exitCode: ExitCode.network, code: (error) => (error as FtpError).kind },
+  { type: FtpUrlError, exitCode: ExitCode.usage },
+  { type: FtpCredentialsError, exitCode: ExitCode.usage },
+  { type: UnsafePartialFileError, exitCode: ExitCode.usage, code: () => 'unsafe-partial-file' },
+  { type: ProbeCannotRunError, exitCode: ExitCode.network },
 ];
-
-/**
- * Registers an error class with its exit code and, optionally, how to read a machine code from it
- * (for --json); without one, the code comes from its cause, else from the exit code.
- */
-export function registerKnownError<T extends Error>(type: new (...args: never[]) => T, exitCode: ExitCodeValue, code?: (error: T) => string | undefined): void {
-  known.push({ type, exitCode, ...(code ? { code: code as CodeOf } : {}) });
-}
 
 function entryFor(error: unknown): KnownError | undefined {
   // The most specific registration wins (a subclass registered after its base class).

@@ -1,4 +1,4 @@
-// DESIGN.md section 6. Set process.exitCode; only the entry point exits.
+// docs/architecture.md, "Conventions". Set process.exitCode; only the entry point exits.
 export const ExitCode = {
   ok: 0,
   /** The tool ran and found a problem: failed check, MPTCP did not hold. */

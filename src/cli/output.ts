@@ -1,4 +1,4 @@
-// Where output goes: reports on stdout, logs and progress on stderr (DESIGN.md section 6).
+// Where output goes: reports on stdout, logs and progress on stderr (docs/architecture.md, "Conventions").
 export interface Output {
   /** A line (or block) of the report, stdout. */
   out(text: string): void;

@@ -1,4 +1,4 @@
-// The control context (basic-ftp's FtpContext, DESIGN.md section 7): owns the control socket (plain
+// The control context (basic-ftp's FtpContext; docs/architecture.md, "House style"): owns the control socket (plain
 // or TLS on top of our MPTCP socket), the reply parser, every control-channel timeout, and the one
 // reply wait in flight. It knows no FTP command beyond sending a line and waiting for a reply.
 import type net from 'node:net';

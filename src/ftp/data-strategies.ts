@@ -119,7 +119,7 @@ async function openActive(env: DataEnvironment, mode: 'eprt' | 'port'): Promise<
   let tls: TlsClient | undefined;
   let handle: FtpConnectionHandle | undefined;
   const waiters = new Set<(socket: net.Socket) => void>();
-  // Kept open until the data connection ends: extra subflows join through this port (DESIGN section 4).
+  // Kept open until the data connection ends: extra subflows join through this port (docs/mptcp-facts.md, "Subflows").
   const listener = await env.listen({ host: local, port: 0, tcp: env.tcp, bufferSizes: env.bufferSizes, backlog: 4 }, (socket) => {
     holdDataSocket(socket);
     if (accepted || normalize(socket.remoteAddress) !== normalize(remoteAddress)) {

@@ -1,6 +1,6 @@
 // Moving bytes over one data connection, fast and bounded. Receiving: the socket is drained into
 // the sink with backpressure, and a slow sink pauses the socket only until its buffer drains
-// (an undrained MPTCP receiver stalls on zero windows, DESIGN.md section 4). Sending: a readable
+// (an undrained MPTCP receiver stalls on zero windows: docs/mptcp-facts.md, "Receive-window stalls"). Sending: a readable
 // source is written with backpressure. Both sample the connection report just before closing it.
 import type net from 'node:net';
 import type { Readable, Writable } from 'node:stream';

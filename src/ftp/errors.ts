@@ -1,7 +1,7 @@
 // FTP failures as one clear line each. FtpError (and subclasses) map to exit 4 (network or transfer
 // failure); FtpUrlError, FtpCredentialsError and UnsafePartialFileError are the user's input or
-// the user's files and map to exit 2. The CLI
-// registers them (src/cli/commands/ftp-common.ts); nothing here knows about exit codes.
+// the user's files and map to exit 2. The CLI's table of known errors (src/cli/errors.ts) says so;
+// nothing here knows about exit codes.
 import type { FtpReply } from './reply-parser.js';
 
 /** Why an FTP operation failed, stable for JSON and for probe's verdict rules. */

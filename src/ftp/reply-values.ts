@@ -1,31 +1,23 @@
-// Pure parsers for the values inside replies (227, 229, 213, 211 FEAT, 150) and formatters for
-// the arguments of PORT/EPRT. Each returns undefined (or throws FtpProtocolError) on bad input.
-import { isIP } from 'node:net';
+// The client's side of the values inside replies (227, 229, 213, 211 FEAT, 150) and of the PORT/EPRT
+// arguments. The wire formats are src/protocol/data-channel.ts; here a malformed value becomes an
+// FtpProtocolError that names it.
+import * as wire from '../protocol/data-channel.js';
 import { FtpProtocolError } from './errors.js';
 import { sanitize } from './reply-parser.js';
 
-export interface HostPort {
-  host: string;
-  port: number;
+export { toIpv4, type HostPort } from '../protocol/data-channel.js';
+
+/** 227 Entering Passive Mode (h1,h2,h3,h4,p1,p2). */
+export function parsePasvReply(message: string): wire.HostPort {
+  const value = wire.parsePasvReply(message);
+  if (!value) throw new FtpProtocolError(`malformed PASV reply: "${sanitize(message, 80)}"`);
+  return value;
 }
 
-/** 227 Entering Passive Mode (h1,h2,h3,h4,p1,p2): RFC 959 allows the numbers anywhere in the text. */
-export function parsePasvReply(message: string): HostPort {
-  const match = /(\d{1,3}),\s*(\d{1,3}),\s*(\d{1,3}),\s*(\d{1,3}),\s*(\d{1,3}),\s*(\d{1,3})/.exec(message);
-  const numbers = match?.slice(1).map(Number);
-  if (!numbers || numbers.some((n) => n > 255)) {
-    throw new FtpProtocolError(`malformed PASV reply: "${sanitize(message, 80)}"`);
-  }
-  const port = numbers[4]! * 256 + numbers[5]!;
-  if (port === 0) throw new FtpProtocolError('malformed PASV reply: port 0');
-  return { host: numbers.slice(0, 4).join('.'), port };
-}
-
-/** 229 Entering Extended Passive Mode (|||port|) (RFC 2428 section 3: any printable delimiter). */
+/** 229 Entering Extended Passive Mode (|||port|). */
 export function parseEpsvReply(message: string): number {
-  const match = /\(([!-~])\1\1(\d{1,5})\1\)/.exec(message);
-  const port = match ? Number(match[2]) : NaN;
-  if (!(port >= 1 && port <= 65535)) throw new FtpProtocolError(`malformed EPSV reply: "${sanitize(message, 80)}"`);
+  const port = wire.parseEpsvReply(message);
+  if (port === undefined) throw new FtpProtocolError(`malformed EPSV reply: "${sanitize(message, 80)}"`);
   return port;
 }
 
@@ -60,23 +52,16 @@ export function parseTransferSize(message: string): number | undefined {
 
 /** PORT h1,h2,h3,h4,p1,p2 argument (IPv4 only). */
 export function formatPortArgument(address: string, port: number): string {
-  const v4 = toIpv4(address);
-  if (!v4) throw new Error(`PORT needs an IPv4 address, got ${address}`);
-  return `${v4.replaceAll('.', ',')},${Math.floor(port / 256)},${port % 256}`;
+  const argument = wire.formatPortArgument(address, port);
+  if (!argument) throw new Error(`PORT needs an IPv4 address and a port, got ${address} ${port}`);
+  return argument;
 }
 
-/** EPRT |1|addr|port| or |2|addr|port| (RFC 2428 section 2). */
+/** EPRT |1|addr|port| or |2|addr|port|. */
 export function formatEprtArgument(address: string, port: number): string {
-  const v4 = toIpv4(address);
-  if (v4) return `|1|${v4}|${port}|`;
-  return `|2|${address}|${port}|`;
-}
-
-/** IPv4 literal, also from an IPv4-mapped IPv6 address ("::ffff:10.0.0.1"); else undefined. */
-export function toIpv4(address: string): string | undefined {
-  if (isIP(address) === 4) return address;
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  return mapped && isIP(mapped[1]!) === 4 ? mapped[1] : undefined;
+  const argument = wire.formatEprtArgument(address, port);
+  if (!argument) throw new Error(`EPRT needs an IP address and a port, got ${address} ${port}`);
+  return argument;
 }
 
 /** Masks the argument of PASS (and ACCT) so a password never reaches logs, JSON or errors. */

@@ -1,7 +1,7 @@
-// The one place that loads the native addon and declares its shape (DESIGN.md section 3).
+// The one place that loads the native addon and declares its shape (docs/architecture.md, "The native boundary").
 // Nothing outside src/native touches the addon. MPTCP_DOCTOR_ADDON points at another build;
 // otherwise node-gyp-build picks build/Release (a local compile) or the matching prebuilds/ file,
-// and the single executable loads the copy embedded in it.
+// and the single executable loads the copy embedded in it (docs/packaging.md).
 /// <reference path="./node-gyp-build.d.ts" />
 import { closeSync, constants, existsSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';

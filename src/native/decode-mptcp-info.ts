@@ -1,4 +1,4 @@
-// struct mptcp_info, decoded by the length the kernel returned (DESIGN.md section 4):
+// struct mptcp_info, decoded by the length the kernel returned (docs/mptcp-facts.md, "mptcp_info layout"):
 // 5.9 base (40 bytes), 5.12 local_addr_used/max and 5.14 csum_enabled (48), 6.5 retransmits and
 // byte counters (80), 6.8 subflows_total (88), 6.10 last_* timestamps (96). A longer struct from a
 // newer kernel decodes the same; its unknown tail is ignored.

@@ -1,4 +1,4 @@
-// Creates sockets MPTCP first. When the kernel refuses MPTCP we say why (DESIGN.md section 3)
+// Creates sockets MPTCP first. When the kernel refuses MPTCP we say why (docs/mptcp-facts.md, "Socket creation")
 // and hand back a plain TCP socket: the caller still gets a working connection.
 import { isSystemError, native } from './binding.js';
 

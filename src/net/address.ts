@@ -1,5 +1,5 @@
 // Host:port parsing and name resolution. We resolve names ourselves so that the MPTCP socket is
-// created for the right family and connected to a literal address (DESIGN.md section 4: Node's
+// created for the right family and connected to a literal address (docs/mptcp-facts.md, "Socket creation": Node's
 // autoSelectFamily would replace our handle with a fresh TCP socket).
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';

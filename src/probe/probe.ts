@@ -1,10 +1,12 @@
 // The whole probe: one run per data mode (default passive then active: the active run is what
 // reveals an FTP ALG), an overall verdict, and one plain result object for the renderers.
+import { stallFinding } from '../session/findings.js';
+import { readPathManagerView } from '../session/expected-subflows.js';
+import type { ConnectionRecord } from '../session/record.js';
 import type { CounterSnapshot } from '../sys/counters.js';
-import type { ProbeMode } from './evidence.js';
-import { readPathManagerView } from './expected-subflows.js';
-import { runMode, type ProbeConnection, type ProbeRun, type ProbeTarget } from './run-mode.js';
-import { worstVerdict, type Verdict } from './verdict.js';
+import type { ProbeMode } from '../verdict/evidence.js';
+import { worstVerdict, type Verdict } from '../verdict/verdict.js';
+import { runMode, type ProbeRun, type ProbeTarget, type ProbeTimeouts } from './run-mode.js';
 
 export const PROBE_SCHEMA = 'mptcp-doctor/probe/v1';
 export const DEFAULT_PROBE_MODES: ProbeMode[] = ['passive', 'active'];
@@ -17,18 +19,22 @@ export interface ProbeOptions {
   modes: ProbeMode[];
   size: number;
   upload: boolean;
-  /** Per run. */
-  timeoutMs: number;
+  timeouts: ProbeTimeouts;
   signal?: AbortSignal;
+  /** Bytes moved so far in the current run (a progress display). */
+  onProgress?(mode: ProbeMode, bytes: number): void;
 }
+
+/** A run as the result carries it: its connections are in the result's `connections` (by `run`). */
+export type ProbeRunSummary = Omit<ProbeRun, 'connections'>;
 
 export interface ProbeResult {
   schema: typeof PROBE_SCHEMA;
   target: { url: string; host: string; port: number; server: 'serve' | 'other' };
   verdict: Verdict;
-  /** Every connection of every run, in order; `run` indexes `runs`. */
-  connections: Array<ProbeConnection & { run: number }>;
-  runs: ProbeRun[];
+  /** Every connection of every run, in order, each once; `run` indexes `runs`. */
+  connections: Array<ConnectionRecord & { run: number }>;
+  runs: ProbeRunSummary[];
   /**
    * All runs together; `matched` is true only when every digest that could be checked matched, null
    * when none could be checked, and then `notVerified` says why.
@@ -41,12 +47,19 @@ export interface ProbeResult {
   outcome: 'judged' | 'could-not-run';
   error?: { code: string; message: string; exitCode: 4 };
   /** MPTcpExt deltas summed over the runs (client namespace; the server's from SITE MPTCP). */
-  counters: { client: CounterSnapshot; server?: CounterSnapshot };
+  counters: { client: CounterSnapshot; clientTcp: CounterSnapshot; server?: CounterSnapshot };
+  /** Findings from the counters (stalls), as sentences; what the client noted is in each run's `notes`. */
+  notes: string[];
   durationMs: number;
 }
 
 function addCounters(into: CounterSnapshot, from: CounterSnapshot | undefined): void {
   for (const [name, value] of Object.entries(from ?? {})) into[name] = (into[name] ?? 0) + value;
+}
+
+/** The connections of run `index`, from a result. */
+export function runConnections(result: ProbeResult, index: number): ConnectionRecord[] {
+  return result.connections.filter((c) => c.run === index);
 }
 
 export async function runProbe(options: ProbeOptions): Promise<ProbeResult> {
@@ -62,24 +75,28 @@ export async function runProbe(options: ProbeOptions): Promise<ProbeResult> {
         mode,
         size: options.size,
         upload: options.upload,
-        timeoutMs: options.timeoutMs,
+        timeouts: options.timeouts,
         pathManager,
-        signal: options.signal,
+        ...(options.signal ? { signal: options.signal } : {}),
+        ...(options.onProgress ? { onProgress: (bytes: number) => options.onProgress!(mode, bytes) } : {}),
         // Once a run found mptcp-doctor serve, later runs need not ask again.
         ...(runs.some((run) => run.server.kind === 'serve') ? { farEnd: { serve: true as const } } : {}),
       }),
     );
   }
   const client: CounterSnapshot = {};
+  const clientTcp: CounterSnapshot = {};
   let server: CounterSnapshot | undefined;
   for (const run of runs) {
     addCounters(client, run.counters.client);
+    addCounters(clientTcp, run.counters.clientTcp);
     if (run.counters.server) addCounters((server ??= {}), run.counters.server);
   }
   const transfers = runs.flatMap((run) => run.transfers);
   const checked = transfers.filter((t) => t.matched !== null);
   const unverified = transfers.find((t) => t.matched === null && !t.error && t.notVerified);
   const failed = runs.find((run) => run.outcome === 'could-not-run');
+  const stall = stallFinding({ mptcp: client, tcp: clientTcp });
   return {
     schema: PROBE_SCHEMA,
     target: {
@@ -89,8 +106,8 @@ export async function runProbe(options: ProbeOptions): Promise<ProbeResult> {
       server: runs.some((run) => run.server.kind === 'serve') ? 'serve' : 'other',
     },
     verdict: worstVerdict(runs.map((run) => run.verdict)),
-    connections: runs.flatMap((run, index) => run.connections.map((c) => ({ run: index, ...c }))),
-    runs,
+    connections: runs.flatMap((run, index) => run.connections.map((c) => ({ ...c, run: index }))),
+    runs: runs.map(({ connections: _connections, ...run }) => run),
     transfer: {
       bytes: transfers.reduce((sum, t) => sum + t.bytes, 0),
       seconds: transfers.reduce((sum, t) => sum + t.seconds, 0),
@@ -102,7 +119,8 @@ export async function runProbe(options: ProbeOptions): Promise<ProbeResult> {
     ...(failed?.error
       ? { error: { code: failed.error.kind, message: `the probe could not run (${failed.mode} mode, ${failed.error.stage}): ${failed.error.message}`, exitCode: 4 as const } }
       : {}),
-    counters: { client, ...(server ? { server } : {}) },
+    counters: { client, clientTcp, ...(server ? { server } : {}) },
+    notes: stall ? [stall.text] : [],
     durationMs: Date.now() - started,
   };
 }

@@ -1,7 +1,7 @@
 // Human rendering of a probe: the verdict line first, then a table per run, the evidence and advice.
-import type { ProbeConnection } from '../probe/run-mode.js';
-import type { ProbeResult } from '../probe/probe.js';
-import type { Verdict } from '../probe/verdict.js';
+import { runConnections, type ProbeResult } from '../probe/probe.js';
+import type { ConnectionRecord } from '../session/record.js';
+import type { Verdict } from '../verdict/verdict.js';
 import { formatBytes } from './connection.js';
 import { paint, renderTable, TERMINAL_WIDTH } from './table.js';
 import { wrapText } from './wrap.js';
@@ -23,7 +23,7 @@ export function verdictLine(verdict: Verdict, color: boolean): string {
 }
 
 /** State changes only: "mptcp/1 connect..login > mptcp/2 after-EPSV..end". */
-export function timeline(connection: ProbeConnection): string {
+export function timeline(connection: ConnectionRecord): string {
   const segments: Array<{ state: string; first: string; last: string }> = [];
   for (const sample of connection.samples) {
     const state = `${sample.state}/${sample.subflows}`;
@@ -35,20 +35,16 @@ export function timeline(connection: ProbeConnection): string {
   return segments.map((s) => `${s.state} ${s.first}${s.last !== s.first ? `..${s.last}` : ''}`).join(' > ');
 }
 
-function connectionName(c: ProbeConnection): string {
-  if (c.role === 'control') return 'control';
-  return c.purpose === 'transfer' ? `data ${c.mode}` : `data ${c.mode} (${c.purpose})`;
-}
-
 /** One row per run: the mode, then control and transfer-data status: a matrix for --mode all. */
 export function renderMatrix(result: ProbeResult, color: boolean): string {
   const rows = [['mode', 'control', 'data', 'verdict']];
-  for (const run of result.runs) {
-    const control = run.connections.find((c) => c.role === 'control');
-    const data = run.connections.find((c) => c.role === 'data' && c.purpose === 'transfer');
-    const cell = (c: ProbeConnection | undefined) => (c ? paint(color, statusColor(c.status), c.status) : '-');
+  result.runs.forEach((run, index) => {
+    const connections = runConnections(result, index);
+    const control = connections.find((c) => c.role === 'control');
+    const data = connections.find((c) => c.role === 'data' && c.purpose === 'transfer');
+    const cell = (c: ConnectionRecord | undefined) => (c ? paint(color, statusColor(c.status), c.status) : '-');
     rows.push([run.mode, cell(control), cell(data), run.verdict.cause === 'none' ? run.verdict.status : `${run.verdict.status}: ${run.verdict.cause}`]);
-  }
+  });
   return renderTable(rows);
 }
 
@@ -76,27 +72,26 @@ export function renderProbe(result: ProbeResult, color: boolean, verbose = false
     lines.push('');
     lines.push(renderMatrix(result, color).trimEnd());
   }
-  result.runs.forEach((run) => {
+  result.runs.forEach((run, index) => {
+    const connections = runConnections(result, index);
     lines.push('');
     const stopped = run.error ? ` (${run.outcome === 'could-not-run' ? 'could not run' : 'stopped'}: ${run.error.message})` : '';
     lines.push(wrapText(`${run.mode} mode: ${verdictLine(run.verdict, color)}${stopped}`, TERMINAL_WIDTH, '  ', ''));
     const rows = [['connection', 'status', 'cause', 'subflows']];
-    for (const c of run.connections) {
+    for (const c of connections) {
       const most = Math.max(1, ...c.samples.map((s) => s.subflows));
-      rows.push([connectionName(c), paint(color, statusColor(c.status), c.status), c.cause, `${most} of ${c.expectedSubflows}`]);
+      rows.push([c.label, paint(color, statusColor(c.status), c.status), c.cause, `${most} of ${c.expectedSubflows}`]);
     }
     lines.push(renderTable(rows).trimEnd());
     // state/subflows over time: "mptcp/1 connect..login > mptcp/2 after-EPSV..end"
-    for (const c of run.connections) lines.push(wrapText(timeline(c), TERMINAL_WIDTH, '    ', `  ${connectionName(c)}: `));
-    for (const anomaly of run.anomalies) lines.push(bullet(`odd reply: ${anomaly.code} ${anomaly.text} (to ${anomaly.command})`, '  '));
+    for (const c of connections) lines.push(wrapText(timeline(c), TERMINAL_WIDTH, '    ', `  ${c.label}: `));
     if (verbose) for (const note of run.notes) lines.push(bullet(`note: ${note}`, '  '));
+    for (const anomaly of run.anomalies) lines.push(bullet(`odd reply: ${anomaly.code} ${anomaly.text} (to ${anomaly.command})`, '  '));
   });
-  // MPTCP-level retransmissions on a clean run are the receive-window stalls of DESIGN.md section 4:
-  // worth a line even when MPTCP held, since they cost about 200 ms each.
-  const retrans = result.counters.client.MPTCPRetrans ?? 0;
-  if (retrans > 0) {
+  // Findings worth a line even when MPTCP held (a stall costs about 200 ms each).
+  if (result.notes.length > 0) {
     lines.push('');
-    lines.push(wrapText(`note: the transfers stalled: ${retrans} MPTCP-level retransmission${retrans === 1 ? '' : 's'} (MPTcpExtMPTCPRetrans), about 200 ms each`, TERMINAL_WIDTH, '  ', ''));
+    for (const note of result.notes) lines.push(wrapText(`note: ${note}`, TERMINAL_WIDTH, '  ', ''));
   }
   if (result.verdict.status !== 'held' || result.outcome === 'could-not-run' || verbose) {
     lines.push('');

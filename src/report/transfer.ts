@@ -1,13 +1,8 @@
 // Human rendering of a get/put result: what moved, how fast, and what each connection did.
-import type { ConnectionReport } from '../net/report.js';
+import type { ConnectionRecord } from '../session/record.js';
 import { formatBytes, renderConnection, stateWord } from './connection.js';
 
-export interface TransferConnection {
-  role: 'control' | 'data';
-  mode?: string;
-  report?: ConnectionReport;
-  reportError?: string;
-}
+export type TransferConnection = ConnectionRecord;
 
 export interface TransferSummary {
   direction: 'download' | 'upload';
@@ -40,7 +35,7 @@ export function renderTransfer(summary: TransferSummary, color: boolean): string
   for (const connection of summary.connections) {
     const name = connection.role === 'control' ? 'control connection' : `data connection (${connection.mode ?? '?'})`;
     if (!connection.report) {
-      lines.push('', `${name}: not reported (${connection.reportError ?? 'no sample'})`);
+      lines.push('', `${name}: not reported (no sample before it closed)`);
       continue;
     }
     const count = connection.report.subflows.total;

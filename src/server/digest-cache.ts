@@ -4,7 +4,7 @@
 // a job, and jobs run one at a time: asking for many huge .sha256 files cannot take every core.
 import { createHash } from 'node:crypto';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import { probeSegments } from './probe-stream.js';
+import { probeSegments } from '../protocol/probe-stream.js';
 
 /** Bytes hashed between yields to the event loop. */
 const SLICE = 16 << 20;

@@ -10,7 +10,7 @@
 // other servers in the namespace can mislead it: the view says which evidence it used.
 import { readMptcpCountersSync, type CounterSnapshot } from '../sys/counters.js';
 
-export type HandshakeEvidence = 'socket' | 'counters' | 'none';
+import type { HandshakeEvidence } from '../protocol/site-mptcp.js';
 
 export interface HandshakeVerdict {
   /**

@@ -1,12 +1,7 @@
-// The probe server's public surface: startServer for the serve command, check's self-test and tests;
-// the SITE MPTCP types and parser for probe.
+// The probe server's public surface: startServer for the serve command, check's self-test and tests.
 export { startServer, DEFAULT_GRACE_MS, type ProbeServer } from './server.js';
 export { DEFAULT_SERVER_OPTIONS, resolveServerOptions, type ServerOptions } from './options.js';
 export { formatEvent, type ServerEvent, type ServerLogger } from './logger.js';
-export {
-  parseSiteMptcpReply, SITE_MPTCP_SCHEMA,
-  type SiteMptcpConnection, type SiteMptcpData, type SiteMptcpSubflow, type SiteMptcpView,
-} from './site-mptcp.js';
 export { computeDigest } from './digest-cache.js';
-export { probeBytes, probeSegments } from './probe-stream.js';
-export { formatSize, parseSize, DEFAULT_MAX_PROBE_SIZE, LISTED_SIZES } from './size.js';
+export { probeBytes, probeSegments } from '../protocol/probe-stream.js';
+export { formatSize, parseSize, DEFAULT_MAX_PROBE_SIZE, LISTED_SIZES } from '../protocol/size.js';

@@ -1,7 +1,7 @@
 // What startServer accepts, with defaults chosen to be safe when exposed (DESIGN.md section 6).
 import type { BufferSizeRequest } from '../native/socket-factory.js';
 import type { ServerLogger } from './logger.js';
-import { DEFAULT_MAX_PROBE_SIZE, GIB } from './size.js';
+import { DEFAULT_MAX_PROBE_SIZE, GIB } from '../protocol/size.js';
 
 export interface ServerOptions {
   /** Listen address; binding to all addresses ("0.0.0.0", "::") must be asked for. */

@@ -11,7 +11,7 @@ import type { PassiveListener } from './data-channel.js';
 import { LineReader, type LineEvent } from './line-reader.js';
 import { makeEvent, redactCommand, sanitize, type LogLevel, type ServerEvent } from './logger.js';
 import type { ServerOptions } from './options.js';
-import type { SiteMptcpData } from './site-mptcp.js';
+import type { SiteMptcpData } from '../protocol/site-mptcp.js';
 import type { SyntheticTree } from './tree.js';
 
 /** Shared by all sessions of one server. */

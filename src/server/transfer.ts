@@ -8,7 +8,8 @@ import type { ConnectionReport } from '../net/report.js';
 import { readMptcpSysctl } from '../sys/mptcp-sysctl.js';
 import { connectActive, type DataConnection } from './data-channel.js';
 import type { Session } from './session.js';
-import { connectionView, type SiteMptcpData } from './site-mptcp.js';
+import type { SiteMptcpData } from '../protocol/site-mptcp.js';
+import { connectionView } from './site-mptcp-view.js';
 
 /** Bytes queued on a data socket before we wait for 'drain'. The queued buffers are views of the
  * shared probe block, so this costs no memory per client; it keeps the kernel's buffer fed. */

@@ -6,7 +6,7 @@
 //   /probe/               <size> files (1M, 10M, 100M, 1G listed; any size up to the cap exists)
 //   /probe/<size>.sha256  "<hex>  <size>\n", the digest of the file beside it
 //   /upload/              write-only: STOR/APPE accepted, counted, hashed, discarded
-import { formatSize, LISTED_SIZES, parseSize } from './size.js';
+import { formatSize, LISTED_SIZES, parseSize } from '../protocol/size.js';
 
 export type TreeEntry =
   | { kind: 'dir'; path: string; name: string; writable: boolean }

@@ -1,4 +1,4 @@
-// The benchmarks in smoke mode (tiny sizes, 2 rounds, 5 clients): every figure of issue 8 is still
+// The benchmarks in smoke mode (tiny sizes, 2 rounds, 5 clients): every figure of bench/README.md is still
 // produced, so the benchmark code cannot rot. Goals are not judged here: tiny sizes measure start-up.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -25,6 +25,7 @@ const EXPECTED_FIGURES = [
   'aggregation.mptcp', 'aggregation.tcp', 'aggregation.of-sum', 'aggregation.vs-tcp',
   'verdict-time.check-ratio', 'verdict-time.probe-ratio',
   'memory.serve', 'capacity.5.failures', 'capacity.5.throughput',
+  'conns.ss', 'conns.conns', 'conns.vs-ss', 'memory.conns', 'watch.missing', 'watch.enobufs',
 ];
 
 describe.skipIf(skip)('bench --smoke', () => {

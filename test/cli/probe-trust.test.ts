@@ -7,7 +7,7 @@ import net from 'node:net';
 import { execa } from 'execa';
 import { afterEach, describe, expect, test } from 'vitest';
 import { listenMptcp, type MptcpListener } from '../../src/net/listen.js';
-import { SITE_MPTCP_SCHEMA } from '../../src/server/site-mptcp.js';
+import { SITE_MPTCP_SCHEMA } from '../../src/protocol/site-mptcp.js';
 import { requireDist } from '../support/dist.js';
 import { Session } from '../unit/ftp/scripted-server.js';
 
@@ -69,7 +69,7 @@ describe('probe: no MPTCP verdict without MPTCP evidence', () => {
       session.send('150 Here it comes (never).\r\n');
       await session.read(); // hold the control connection open
     });
-    const result = await probe(`ftp://127.0.0.1:${port}/file.bin`, '--mode', 'epsv', '--timeout', '3', '--json');
+    const result = await probe(`ftp://127.0.0.1:${port}/file.bin`, '--mode', 'epsv', '--idle-timeout', '3', '--json');
     expect(result.exitCode).toBe(4);
     const json = JSON.parse(result.stdout);
     expect(json.outcome).toBe('could-not-run');
@@ -77,9 +77,9 @@ describe('probe: no MPTCP verdict without MPTCP evidence', () => {
     expect(json.error.message).toMatch(/could not run/);
     for (const connection of json.connections) expect(['none']).toContain(connection.cause);
     expect(json.verdict.cause).toBe('none');
-    // The evidence counters end where the client gave up; its own fast-close/reset come after.
-    expect(json.counters.client.MPFastcloseTx ?? 0).toBe(0);
-    const human = await probe(`ftp://127.0.0.1:${port}/file.bin`, '--mode', 'epsv', '--timeout', '3');
+    // The evidence ends where the client gave up: what its own teardown caused is shown apart, not judged.
+    expect(json.runs[0].gaveUp.reason).toMatch(/idle/);
+    const human = await probe(`ftp://127.0.0.1:${port}/file.bin`, '--mode', 'epsv', '--idle-timeout', '3');
     expect(human.exitCode).toBe(4);
     expect(human.stdout.split('\n')[0]).toContain('the probe could not run');
     expect(human.stdout).not.toMatch(/option-stripped|degraded/);

@@ -1,4 +1,4 @@
-// probe through middleboxes: the scenarios of DESIGN.md section 4, each named after what it breaks.
+// probe through middleboxes: the scenarios of docs/mptcp-facts.md ("Middleboxes"), each named after what it breaks.
 // Each expects the verdict the evidence supports; the rules never see the scenario's name.
 import { afterEach, describe, expect, test } from 'vitest';
 import { startVsftpd, type Lab } from '../lab/index.js';

@@ -5,7 +5,8 @@
 // (the server saw MP_CAPABLE, the connection fell back). Clients are Python's ftplib under mptcpize.
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { computeDigest, type SiteMptcpView } from '../../src/server/index.js';
+import type { SiteMptcpView } from '../../src/protocol/site-mptcp.js';
+import { computeDigest } from '../../src/server/index.js';
 import type { LabProcess } from '../lab/index.js';
 import { useLab } from '../lab/vitest.js';
 import { missingRequirement } from '../support/gate.js';

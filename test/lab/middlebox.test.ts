@@ -54,7 +54,7 @@ describe.skipIf(skip)('lab: middleboxes on one link', () => {
     it(`option stripping (${JSON.stringify(mode)}) shows its signature and is removable`, async () => {
       const box = await lab().middlebox.stripOptions(mode);
       try {
-        // Stripping mid-connection can stall the transfer (DESIGN section 4): bound it.
+        // Stripping mid-connection can stall the transfer (docs/mptcp-facts.md, "Middleboxes"): bound it.
         const { deltas } = await mptcpTo(lab(), port, ['--timeout', '3000', '--deadline', '2500']);
         check(deltas);
       } finally {

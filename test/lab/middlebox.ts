@@ -1,5 +1,5 @@
 // Middlebox presets in the router namespace, each removable. What each one does to MPTCP on this
-// kernel is recorded in DESIGN section 4; the self-tests in middlebox.test.ts check the signatures.
+// kernel is recorded in docs/mptcp-facts.md ("Middleboxes"); the self-tests in middlebox.test.ts check the signatures.
 import type { Lab } from './lab.js';
 import { SERVER_LINK } from './topology.js';
 

@@ -9,7 +9,8 @@ import tls from 'node:tls';
 import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { RawClient, expectCode } from './support/raw-client.js';
-import { computeDigest, startServer, type ProbeServer, type SiteMptcpView } from '../../src/server/index.js';
+import type { SiteMptcpView } from '../../src/protocol/site-mptcp.js';
+import { computeDigest, startServer, type ProbeServer } from '../../src/server/index.js';
 import { missingRequirement } from '../support/gate.js';
 
 const skip = missingRequirement('serve interoperability', 'tool:mptcpize', 'tool:curl', 'tool:lftp', 'tool:python3', 'tool:ss', 'tool:openssl');

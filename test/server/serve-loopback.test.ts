@@ -4,7 +4,8 @@
 import { createHash } from 'node:crypto';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { computeDigest, parseSiteMptcpReply, startServer, type ProbeServer, type ServerEvent } from '../../src/server/index.js';
+import { parseSiteMptcpReply } from '../../src/protocol/site-mptcp.js';
+import { computeDigest, startServer, type ProbeServer, type ServerEvent } from '../../src/server/index.js';
 import { expectCode, RawClient } from './support/raw-client.js';
 
 const MIB = 1 << 20;

@@ -6,9 +6,9 @@ import { defineCommand } from '../command.js';
 import { UsageError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { writeJson } from '../output.js';
-import { checkCommonOptions, ftpOptions, runTransferSession, transferJsonFields, type FtpCommonOptions, type TransferJsonFields } from './ftp-common.js';
+import { checkFileTransferOptions, fileTransferJsonFields, fileTransferOptions, runFileTransfer, type FileTransferJsonFields, type FileTransferOptions } from '../file-transfer-command.js';
 
-export interface GetJson extends TransferJsonFields {
+export interface GetJson extends FileTransferJsonFields {
   schema: 'mptcp-doctor/get/v1';
   url: string;
   remotePath: string;
@@ -17,7 +17,7 @@ export interface GetJson extends TransferJsonFields {
   remoteSize: number | null;
 }
 
-interface GetOptions extends FtpCommonOptions {
+interface GetOptions extends FileTransferOptions {
   url: string;
   file?: string;
   output?: string;
@@ -36,7 +36,7 @@ export const getCommand = defineCommand<GetOptions>({
   command: 'get <url> [file]',
   describe: 'download one file over FTP/FTPS on MPTCP, and report what each connection did',
   builder: (y) =>
-    ftpOptions(
+    fileTransferOptions(
       y
         .positional('url', { type: 'string', demandOption: true, describe: 'ftp://[user[:pass]@]host[:port]/path (ftpes:// explicit, ftps:// implicit FTPS)' })
         .positional('file', { type: 'string', describe: 'local file (default: the remote name; - for stdout)' })
@@ -44,7 +44,7 @@ export const getCommand = defineCommand<GetOptions>({
         .option('force', { alias: 'f', type: 'boolean', default: false, describe: 'overwrite an existing file' }),
     ) as never,
   async run(options, output) {
-    checkCommonOptions(options);
+    checkFileTransferOptions(options);
     const url = parseFtpUrl(options.url);
     if (url.isDirectory || !url.path) throw new UsageError(`${url.display} names a directory: give a file path`);
     // yargs hands a positional "-" over as an empty string; an empty file name means nothing else.
@@ -67,7 +67,7 @@ export const getCommand = defineCommand<GetOptions>({
       : device
         ? { kind: 'stream', stream: device }
         : { kind: 'file', path: local };
-    const session = await runTransferSession({
+    const transfer = await runFileTransfer({
       url,
       options,
       output,
@@ -77,7 +77,8 @@ export const getCommand = defineCommand<GetOptions>({
       alreadyComplete: `${partPath(local)} was already complete`,
       interrupted: toStdout || device ? 'interrupted' : `interrupted; kept ${partPath(local)} (resume with --continue)`,
     }).finally(() => device?.end());
-    const { result, connections, notes, bytes, durationMs } = session;
+    const { result, notes, bytes, durationMs } = transfer;
+    const connections = transfer.session.records;
     if (options.json) {
       const json: GetJson = {
         schema: 'mptcp-doctor/get/v1',
@@ -85,7 +86,7 @@ export const getCommand = defineCommand<GetOptions>({
         remotePath: url.path,
         file: local,
         remoteSize: result.remoteSize ?? null,
-        ...transferJsonFields(session, options),
+        ...fileTransferJsonFields(transfer, options),
       };
       writeJson(output, json);
     } else {
@@ -97,6 +98,6 @@ export const getCommand = defineCommand<GetOptions>({
       if (toStdout) output.log(text);
       else output.out(text);
     }
-    return options['require-mptcp'] && !session.allMptcp ? ExitCode.problem : ExitCode.ok;
+    return fileTransferJsonFields(transfer, options).ok ? ExitCode.ok : ExitCode.problem;
   },
 });

@@ -7,16 +7,16 @@ import { defineCommand } from '../command.js';
 import { UsageError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { writeJson } from '../output.js';
-import { checkCommonOptions, ftpOptions, runTransferSession, transferJsonFields, type FtpCommonOptions, type TransferJsonFields } from './ftp-common.js';
+import { checkFileTransferOptions, fileTransferJsonFields, fileTransferOptions, runFileTransfer, type FileTransferJsonFields, type FileTransferOptions } from '../file-transfer-command.js';
 
-export interface PutJson extends TransferJsonFields {
+export interface PutJson extends FileTransferJsonFields {
   schema: 'mptcp-doctor/put/v1';
   url: string;
   remotePath: string;
   file: string;
 }
 
-interface PutOptions extends FtpCommonOptions {
+interface PutOptions extends FileTransferOptions {
   file: string;
   url: string;
 }
@@ -25,13 +25,13 @@ export const putCommand = defineCommand<PutOptions>({
   command: 'put <file> <url>',
   describe: 'upload one file over FTP/FTPS on MPTCP, and report what each connection did',
   builder: (y) =>
-    ftpOptions(
+    fileTransferOptions(
       y
         .positional('file', { type: 'string', demandOption: true, describe: 'local file to upload' })
         .positional('url', { type: 'string', demandOption: true, describe: 'ftp://host/dir/ (keeps the file name) or ftp://host/dir/name' }),
     ) as never,
   async run(options, output) {
-    checkCommonOptions(options);
+    checkFileTransferOptions(options);
     const url = parseFtpUrl(options.url);
     const remotePath = url.isDirectory || !url.path ? `${url.path}${basename(options.file)}` : url.path;
     if (!basename(options.file) || options.file === '-') throw new UsageError('put needs a local file (stdin is not supported)');
@@ -43,7 +43,7 @@ export const putCommand = defineCommand<PutOptions>({
     }
     if (!isFile) throw new UsageError(`${options.file} is not a regular file`);
 
-    const session = await runTransferSession({
+    const transfer = await runFileTransfer({
       url,
       options,
       output,
@@ -52,7 +52,8 @@ export const putCommand = defineCommand<PutOptions>({
       alreadyComplete: 'the remote file was already complete',
       interrupted: 'interrupted (resume with --continue)',
     });
-    const { result, connections, notes, bytes, durationMs } = session;
+    const { result, notes, bytes, durationMs } = transfer;
+    const connections = transfer.session.records;
     const display = url.isDirectory || !url.path ? `${url.display}${encodeURIComponent(basename(options.file))}` : url.display;
     if (options.json) {
       const json: PutJson = {
@@ -60,13 +61,13 @@ export const putCommand = defineCommand<PutOptions>({
         url: display,
         remotePath,
         file: options.file,
-        ...transferJsonFields(session, options),
+        ...fileTransferJsonFields(transfer, options),
       };
       writeJson(output, json);
     } else {
       const { renderTransfer } = await import('../../report/transfer.js');
       output.out(renderTransfer({ direction: 'upload', local: options.file, remote: display, bytes, totalBytes: result.totalBytes, offset: result.offset, durationMs, connections, notes }, output.color));
     }
-    return options['require-mptcp'] && !session.allMptcp ? ExitCode.problem : ExitCode.ok;
+    return fileTransferJsonFields(transfer, options).ok ? ExitCode.ok : ExitCode.problem;
   },
 });

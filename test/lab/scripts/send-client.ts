@@ -49,7 +49,7 @@ try {
     left -= piece.length;
     if (!socket.write(piece)) await new Promise((r) => socket.once('drain', r));
   }
-  // Extra subflows join after the first data exchange (DESIGN section 4): give them a moment.
+  // Extra subflows join after the first data exchange (docs/mptcp-facts.md, "Subflows"): give them a moment.
   let report = connection.report();
   const deadline = Date.now() + 3000;
   while (report.subflows.total < wantSubflows && Date.now() < deadline) {

@@ -1,7 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import type { ConnectionReport } from '../../../src/net/report.js';
 import { HandshakeWitness } from '../../../src/server/handshake-witness.js';
-import { connectionView, parseSiteMptcpReply, SITE_MPTCP_SCHEMA } from '../../../src/server/site-mptcp.js';
+import { parseSiteMptcpReply, SITE_MPTCP_SCHEMA } from '../../../src/protocol/site-mptcp.js';
+import { connectionView } from '../../../src/server/site-mptcp-view.js';
 
 const v4 = (address: string, port: number) => ({ family: 4 as const, address, port });
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { renderListing } from '../../../src/server/listing.js';
-import { formatSize, GIB, MIB, parseSize } from '../../../src/server/size.js';
+import { formatSize, GIB, MIB, parseSize } from '../../../src/protocol/size.js';
 import { normalizePath, SyntheticTree } from '../../../src/server/tree.js';
 
 describe('sizes', () => {

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { computeDigest, DigestCache } from '../../../src/server/digest-cache.js';
-import { BLOCK_SIZE, blockRotation, probeBlock, probeBytes, probeSegments } from '../../../src/server/probe-stream.js';
+import { BLOCK_SIZE, blockRotation, probeBlock, probeBytes, probeSegments } from '../../../src/protocol/probe-stream.js';
 
 describe('probe stream', () => {
   test('pinned: the first bytes and the 10M digest never change (probe clients compare them)', async () => {

@@ -4,7 +4,8 @@
 import type { FtpConnectionHandle, FtpObserver } from '../ftp/index.js';
 import type { FtpReply } from '../ftp/reply-parser.js';
 import type { ConnectionReport } from '../net/report.js';
-import type { ConnectionEvidence, ConnectionSample, ProbeMode, ReplyAnomaly } from './evidence.js';
+import type { ConnectionEvidence, ConnectionSample, ProbeMode, ReplyAnomaly } from '../verdict/evidence.js';
+import type { ConnectionPurpose } from './record.js';
 
 export interface TrackedConnection {
   evidence: ConnectionEvidence;
@@ -14,9 +15,11 @@ export interface TrackedConnection {
   /** Report taken just before the socket closed (data connections), or at the end (control). */
   final?: ConnectionReport;
   /** What the data connection was for. */
-  purpose: 'control' | 'transfer' | 'checksum' | 'upload';
+  purpose: ConnectionPurpose;
   /** Our end's address when the connection was made (what the expected subflow count depends on). */
   local?: { address: string; family: 4 | 6 };
+  /** The MPTCP token (mptcp_info), the key of the kernel's events about this connection. */
+  token?: number;
 }
 
 /** Data-channel commands an FTP ALG looks at. */
@@ -57,8 +60,10 @@ export class ConnectionTracker {
   readonly anomalies: ReplyAnomaly[] = [];
   readonly notes: string[] = [];
   private readonly started = Date.now();
-  private purpose: 'transfer' | 'checksum' | 'upload' = 'transfer';
+  private purpose: Exclude<ConnectionPurpose, 'control'> = 'transfer';
   private replies = 0;
+  /** The server's first reply (its greeting). */
+  greeting: string | undefined;
 
   constructor(private readonly mode: ProbeMode) {}
 
@@ -76,7 +81,7 @@ export class ConnectionTracker {
   }
 
   /** The next data connections are for this purpose. */
-  setPurpose(purpose: 'transfer' | 'checksum' | 'upload'): void {
+  setPurpose(purpose: Exclude<ConnectionPurpose, 'control'>): void {
     this.purpose = purpose;
   }
 
@@ -87,6 +92,7 @@ export class ConnectionTracker {
       const report = tracked.handle.report();
       tracked.evidence.samples.push(sampleOf(report, phase, this.now()));
       tracked.final = report;
+      if (report.info?.token) tracked.token ??= report.info.token;
     } catch {
       // closed between the check and the read: nothing to sample
     }
@@ -146,11 +152,13 @@ export class ConnectionTracker {
             commands: [],
           },
         };
+        if (report?.info?.token) tracked.token = report.info.token;
         this.connections.push(tracked);
         this.sample(tracked, 'connect');
       },
       onCommand: (command, reply) => this.onCommand(command, reply),
-      onReply: () => {
+      onReply: (reply) => {
+        if (this.replies === 0) this.greeting = reply.message;
         this.replies += 1;
       },
       onNote: (message) => this.notes.push(message),
@@ -160,6 +168,7 @@ export class ConnectionTracker {
         if (!data) return;
         if (result.report) {
           data.final = result.report;
+          if (result.report.info?.token) data.token ??= result.report.info.token;
           data.evidence.samples.push(sampleOf(result.report, 'end', this.now()));
         }
         this.finish(data);

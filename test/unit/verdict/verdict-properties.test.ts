@@ -4,10 +4,10 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { ADVICE, REQUIRED_EVIDENCE } from '../../../src/probe/causes.js';
-import type { ConnectionEvidence, ConnectionSample, ProbeEvidence, ServerConnectionView } from '../../../src/probe/evidence.js';
-import { beforeGiveUp } from '../../../src/probe/evidence-facts.js';
-import { judgeProbe } from '../../../src/probe/verdict.js';
+import { ADVICE, REQUIRED_EVIDENCE } from '../../../src/verdict/causes.js';
+import type { ConnectionEvidence, ConnectionSample, ProbeEvidence, ServerConnectionView } from '../../../src/verdict/evidence.js';
+import { beforeGiveUp } from '../../../src/verdict/evidence-facts.js';
+import { judgeProbe } from '../../../src/verdict/verdict.js';
 
 const COUNTER_NAMES = [
   'MPCapableSYNTX', 'MPCapableSYNRX', 'MPCapableFallbackSYNACK', 'MPCapableFallbackACK', 'MPCapableSYNTXDrop',

@@ -1,7 +1,7 @@
-// The verdict rules against the evidence each scenario of DESIGN.md section 4 produced on Linux 6.18.
+// The verdict rules against the evidence each scenario of docs/mptcp-facts.md ("Middleboxes") produced on Linux 6.18.
 import { describe, expect, test } from 'vitest';
-import type { ConnectionEvidence, ConnectionSample, ProbeEvidence } from '../../../src/probe/evidence.js';
-import { judgeConnection, judgeProbe } from '../../../src/probe/verdict.js';
+import type { ConnectionEvidence, ConnectionSample, ProbeEvidence } from '../../../src/verdict/evidence.js';
+import { judgeConnection, judgeProbe } from '../../../src/verdict/verdict.js';
 
 function samples(...states: Array<[string, 'mptcp' | 'fallback' | 'tcp', number]>): ConnectionSample[] {
   return states.map(([phase, state, subflows], i) => ({ phase, atMs: i * 100, state, subflows, localAddresses: [] }));
@@ -245,6 +245,22 @@ describe('verdicts', () => {
     });
     const { connections } = judgeProbe(evidence);
     expect(connections.map((c) => `${c.status}/${c.cause}`)).toEqual(['degraded/join-failed', 'degraded/join-failed']);
+  });
+
+  test('the kernel closed a join of this very connection: join-failed in the kernel\'s words, even with no counter', () => {
+    const one = samples(['connect', 'mptcp', 1], ['end', 'mptcp', 1]);
+    const kernel = {
+      eventsMayBeMissing: false,
+      subflows: [
+        { id: '10.1.1.1:40000 -> 10.1.100.2:21', initial: true, established: true, closed: false },
+        { id: '10.1.2.1:40001 -> 10.1.100.2:21', initial: false, established: true, closed: true, end: 'closed, with neither an error nor a reason from the peer' },
+      ],
+    };
+    const withEvents = judgeConnection(data({ samples: one, durationMs: 40, kernel }), probe());
+    expect(withEvents).toMatchObject({ status: 'degraded', cause: 'join-failed' });
+    expect(withEvents.evidence.join('\n')).toContain('kernel event: the join 10.1.2.1:40001');
+    // Without the privilege to hear the kernel, the same connection is judged on counters alone.
+    expect(judgeConnection(data({ samples: one, durationMs: 40 }), probe())).toMatchObject({ status: 'held', cause: 'none' });
   });
 
   test('fewer subflows than expected with no join attempt at all: held, said plainly, not join-failed', () => {

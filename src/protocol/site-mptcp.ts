@@ -1,11 +1,10 @@
 // SITE MPTCP: the server's own view of a client's connections, as one line of JSON after "200 ".
-// It is how a probe tells "the server has no MPTCP" (socket 'tcp' on an MPTCP listener means the
-// SYN carried no MP_CAPABLE) from "a middlebox stripped it on the way back" (the server saw
-// MP_CAPABLE, socket 'mptcp', but the connection fell back).
+// It is how a probe tells "the server has no MPTCP" (a plain TCP listener, or a socket created
+// without MPTCP) from "a middlebox stripped it" (the server saw MP_CAPABLE, but the connection fell
+// back). The schema and its parser; `serve` builds the view (src/server/site-mptcp-view.ts).
 // Kept compact on purpose: Python's ftplib refuses reply lines longer than 8192 bytes.
-import type { ConnectionReport } from '../net/report.js';
-import type { SocketAddress } from '../native/index.js';
-import type { HandshakeEvidence, HandshakeVerdict } from './handshake-witness.js';
+
+export type HandshakeEvidence = 'socket' | 'counters' | 'none';
 
 export const SITE_MPTCP_SCHEMA = 'mptcp-doctor/site-mptcp/v1';
 
@@ -76,45 +75,6 @@ export interface SiteMptcpView {
    * deltas only). Namespace-wide: other clients' connections count too.
    */
   counters: { since: string; deltas: Record<string, number> } | { since: string; error: string };
-}
-
-export function formatSocketAddress(address: SocketAddress | undefined): string | undefined {
-  if (!address) return undefined;
-  return address.family === 6 ? `[${address.address}]:${address.port}` : `${address.address}:${address.port}`;
-}
-
-/**
- * The compact view of a report. `handshake`: what the accept told (undefined for connections we
- * opened). `sysctlChecksum`: the namespace setting, for non-MPTCP states.
- */
-export function connectionView(report: ConnectionReport, handshake: HandshakeVerdict | undefined, sysctlChecksum: number | undefined): SiteMptcpConnection {
-  const csum = report.info?.csumEnabled;
-  const checksum: SiteMptcpConnection['checksum'] =
-    csum !== undefined
-      ? { enabled: csum, source: 'mptcp_info' }
-      : sysctlChecksum !== undefined
-        ? { enabled: sysctlChecksum !== 0, source: 'sysctl' }
-        : { enabled: null, source: 'unknown' };
-  const list: SiteMptcpSubflow[] = report.subflowDetails.map((detail) => ({
-    ...(detail.id !== undefined ? { id: detail.id } : {}),
-    local: formatSocketAddress(detail.local),
-    remote: formatSocketAddress(detail.remote),
-  }));
-  const received = !handshake ? null : report.socket === 'mptcp' ? true : handshake.mpCapableReceived;
-  return {
-    socket: report.socket,
-    state: report.socket === 'tcp' && received ? 'fallback' : report.state,
-    mpCapableReceived: received,
-    ...(handshake ? { listener: handshake.listener } : {}),
-    ...(handshake ? { mpCapableEvidence: report.socket === 'mptcp' ? 'socket' : handshake.evidence } : {}),
-    local: formatSocketAddress(report.local),
-    remote: formatSocketAddress(report.remote),
-    subflows: { total: report.subflows.total, list },
-    checksum,
-    ...(report.info?.bytesSent !== undefined ? { bytesSent: report.info.bytesSent } : {}),
-    ...(report.info?.bytesReceived !== undefined ? { bytesReceived: report.info.bytesReceived } : {}),
-    sampledAt: new Date().toISOString(),
-  };
 }
 
 /** Parses the reply text after "200 " (for clients such as `probe`); throws on anything else. */

@@ -1,0 +1,184 @@
+// What get and put share beyond the FTP options: their own options (mode, resume, --require-mptcp),
+// one session (src/session) whose step is the file transfer, the progress bar, the --verbose log,
+// and the JSON fields. The verdict on each connection comes from the session, as for probe.
+import type { Argv } from 'yargs';
+import { FtpError, summarizeReply, type FileTransferResult, type FtpClient, type FtpObserver, type FtpUrl, type ModeRequest } from '../ftp/index.js';
+import { readPathManagerView } from '../session/expected-subflows.js';
+import { everyConnectionHeld, type ConnectionRecord } from '../session/record.js';
+import { runSession, type SessionOutcome } from '../session/session.js';
+import type { CounterSnapshot } from '../sys/counters.js';
+import type { Verdict } from '../verdict/verdict.js';
+import type { GlobalOptions } from './command.js';
+import { UsageError } from './errors.js';
+import {
+  checkSharedOptions, ftpSharedOptions, interruptSignal, Scrubber, sessionTarget, sessionTimeouts, type FtpSharedOptions,
+} from './ftp-options.js';
+import type { Output } from './output.js';
+import { progressBar } from './progress-bar.js';
+
+export interface FileTransferOptions extends FtpSharedOptions {
+  continue: boolean;
+  active: boolean;
+  mode?: string;
+  'require-mptcp': boolean;
+}
+
+export function fileTransferOptions<T extends GlobalOptions>(y: Argv<T>) {
+  return ftpSharedOptions(y, { timeout: 30, idleTimeout: 60, maxTimeScope: 'the whole transfer' })
+    .option('continue', { alias: 'C', type: 'boolean', default: false, describe: 'resume a partial transfer (REST for get, SIZE + APPE for put)' })
+    .option('active', { type: 'boolean', default: false, describe: 'active mode: EPRT, then PORT' })
+    .option('mode', { choices: ['epsv', 'pasv', 'eprt', 'port'] as const, describe: 'one data connection mode only' })
+    .option('require-mptcp', { type: 'boolean', default: false, describe: 'exit 1 unless MPTCP held on every connection' });
+}
+
+export function checkFileTransferOptions(options: FileTransferOptions): void {
+  checkSharedOptions(options);
+  if (Array.isArray(options.mode)) throw new UsageError('give --mode once');
+  if (options.active && options.mode && !['eprt', 'port'].includes(options.mode)) throw new UsageError(`--active contradicts --mode ${options.mode}`);
+}
+
+/** Observer for get/put: the --verbose log of commands, notes and connections. */
+function verboseObserver(output: Output, scrubber: Scrubber): FtpObserver {
+  return {
+    onCommand(command, reply) {
+      output.log(scrubber.scrub(`> ${command}\n< ${summarizeReply(reply)}`));
+    },
+    onNote(message) {
+      output.log(`note: ${scrubber.scrub(message)}`);
+    },
+    onConnection(role, mode, connection) {
+      try {
+        const report = connection.report();
+        output.log(`${role}${mode ? ` (${mode})` : ''} connection: ${report.socket} socket, ${report.state}`);
+      } catch {
+        // sampling for a log line only
+      }
+    },
+  };
+}
+
+/** What get and put report after one transfer. */
+export interface FileTransferSession {
+  result: FileTransferResult;
+  security: 'none' | 'explicit' | 'implicit';
+  session: SessionOutcome<FileTransferResult>;
+  bytes: number;
+  durationMs: number;
+  /** What the client noted, what the counters say (stalls), and an already complete file. */
+  notes: string[];
+}
+
+export interface FileTransferSessionOptions {
+  url: FtpUrl;
+  options: GlobalOptions & FileTransferOptions;
+  output: Output;
+  /** Progress bar label: 'get' or 'put'. */
+  label: string;
+  /** The transfer itself, given the logged-in client and the progress bar's start. */
+  transfer(client: FtpClient, onStart: (start: { offset: number; size?: number }) => void): Promise<FileTransferResult>;
+  /** Note when there was nothing left to move. */
+  alreadyComplete: string;
+  /** Error message when Ctrl-C interrupted it. */
+  interrupted: string;
+}
+
+/**
+ * One get or put: a session whose step is the transfer, with a progress bar and Ctrl-C handling.
+ * Errors come back scrubbed of the password; an interrupted transfer keeps what it wrote (the .part,
+ * for get).
+ */
+export async function runFileTransfer(request: FileTransferSessionOptions): Promise<FileTransferSession> {
+  const { url, options, output } = request;
+  const scrubber = new Scrubber();
+  const target = sessionTarget(url, options, scrubber);
+  const bar = await progressBar(output, request.label);
+  let offset = 0;
+  const interrupt = interruptSignal();
+  const mode: ModeRequest = (options.mode as ModeRequest | undefined) ?? (options.active ? 'active' : 'passive');
+  try {
+    const session = await runSession(
+      {
+        target,
+        mode,
+        timeouts: sessionTimeouts(options),
+        signal: interrupt.signal,
+        pathManager: readPathManagerView(),
+        observer: {
+          ...(options.verbose ? verboseObserver(output, scrubber) : {}),
+          onDataProgress: (bytes) => bar.update(offset + bytes),
+        },
+      },
+      (context) =>
+        context.sampled('transfer', () =>
+          request.transfer(context.client, ({ offset: start, size }) => {
+            offset = start;
+            bar.start(size, start);
+          }),
+        ),
+    );
+    bar.stop();
+    if (session.failure) {
+      if (interrupt.signal.aborted) throw new FtpError(request.interrupted, 'aborted');
+      throw scrubber.error(session.failure.error);
+    }
+    const result = session.value!;
+    const notes = [...session.findings, ...session.notes.map((note) => scrubber.scrub(note))];
+    if (!result.transfer) notes.push(request.alreadyComplete);
+    return {
+      result,
+      security: target.security,
+      session,
+      bytes: result.transfer?.bytes ?? 0,
+      durationMs: result.transfer?.durationMs ?? 0,
+      notes,
+    };
+  } finally {
+    bar.stop();
+    interrupt.dispose();
+  }
+}
+
+/** The JSON fields get/v1 and put/v1 share. */
+export interface FileTransferJsonFields {
+  /** Bytes moved by this run. */
+  bytes: number;
+  /** Size of the file at the end (resume offset + bytes). */
+  totalBytes: number;
+  offset: number;
+  durationMs: number;
+  bytesPerSecond: number;
+  mode: string | null;
+  tls: boolean;
+  tcpForced: boolean;
+  /** The same connection records as probe's: verdict, samples over time, the last report. */
+  connections: ConnectionRecord[];
+  /** The worst connection verdict (the same engine as probe's). */
+  verdict: Verdict;
+  /** MPTCP held on every connection (what --require-mptcp demands). */
+  allMptcp: boolean;
+  ok: boolean;
+  notes: string[];
+  /** Counter deltas of the client's network namespace: MPTcpExt, and the TcpExt receive-window ones. */
+  counters: { client: CounterSnapshot; clientTcp: CounterSnapshot };
+}
+
+export function fileTransferJsonFields(transfer: FileTransferSession, options: FileTransferOptions): FileTransferJsonFields {
+  const { result, bytes, durationMs, session } = transfer;
+  const held = everyConnectionHeld(session.records);
+  return {
+    bytes,
+    totalBytes: result.totalBytes,
+    offset: result.offset,
+    durationMs,
+    bytesPerSecond: durationMs > 0 ? Math.round((bytes * 1000) / durationMs) : 0,
+    mode: result.transfer?.mode ?? null,
+    tls: transfer.security !== 'none',
+    tcpForced: options.tcp,
+    connections: session.records,
+    verdict: session.verdict,
+    allMptcp: held,
+    ok: !options['require-mptcp'] || held,
+    notes: transfer.notes,
+    counters: { client: session.counters.client.mptcp, clientTcp: session.counters.client.tcp },
+  };
+}
