@@ -14,6 +14,7 @@ import type { Session } from './session.js';
 import type { SiteMptcpData } from '../protocol/site-mptcp.js';
 import { connectionView } from './site-mptcp-view.js';
 import { StallWatch } from './stall-watch.js';
+import { handshakeDone } from './tls-layer.js';
 
 /** Bytes queued on a data socket before we wait for 'drain'. The queued buffers are views of the
  * shared probe block, so this costs no memory per client; it keeps the kernel's buffer fed. */
@@ -186,6 +187,30 @@ function canonicalLocal(address: string): string | undefined {
  * transfer's stall watch aborts `signal` when nothing moves. Plain listeners: this runs once per
  * few MiB of a transfer, and AbortSignal.any on a long-lived signal accumulates state in Node 20.
  */
+/** The TLS handshake of a protected data stream (at once for plain TCP), or why it will never come. */
+async function handshakeOrFailure(stream: net.Socket, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) throw signal.reason;
+  let cleanup = () => undefined as void;
+  const failed = new Promise<never>((_, reject) => {
+    const onClose = () => reject(new TransferAborted('peer'));
+    const onError = (error: Error) => reject(error);
+    const onAbort = () => reject(signal.reason as Error);
+    stream.once('close', onClose);
+    stream.once('error', onError);
+    signal.addEventListener('abort', onAbort, { once: true });
+    cleanup = () => {
+      stream.off('close', onClose);
+      stream.off('error', onError);
+      signal.removeEventListener('abort', onAbort);
+    };
+  });
+  try {
+    await Promise.race([handshakeDone(stream), failed]);
+  } finally {
+    cleanup();
+  }
+}
+
 function waitFor(stream: net.Socket, event: string, signal: AbortSignal): Promise<void> {
   if (signal.aborted) return Promise.reject(signal.reason);
   return new Promise((resolve, reject) => {
@@ -228,6 +253,8 @@ export async function sendSegments(
   // The connection and its subflows are still up (no FIN sent yet): sample now. Not after a
   // final 'drain': that event only comes when write() returned false, which a small TLS write never does.
   sampleNow();
+  // An empty file writes nothing: the end must still wait for the TLS handshake it closes.
+  await handshakeOrFailure(stream, signal);
   await finishDelivery(data, signal, sampleNow);
   return progress.bytes;
 }
