@@ -21,6 +21,8 @@ export interface ServeJson {
   socket: 'mptcp' | 'tcp';
   tcpReason?: string;
   tls: boolean;
+  /** TLS from the first byte (ftps://) rather than on AUTH TLS. */
+  tlsImplicit: boolean;
 }
 
 function parsePortRange(text: string): { first: number; last: number } {
@@ -84,6 +86,7 @@ export const serveCommand = defineCommand({
       .option('max-digest-size', { type: 'string', default: formatSize(DEFAULT_SERVER_OPTIONS.maxDigestSize), describe: 'largest /probe/<size> whose .sha256 is computed on request' })
       .option('tls-cert', { type: 'string', describe: 'PEM certificate: enables AUTH TLS (needs --tls-key)' })
       .option('tls-key', { type: 'string', describe: 'PEM private key for --tls-cert' })
+      .option('tls-implicit', { type: 'boolean', default: false, describe: 'implicit FTPS (ftps://): TLS from the first byte, instead of AUTH TLS' })
       .option('tcp', { type: 'boolean', default: false, describe: 'listen with plain TCP (for comparison)' })
       .option('grace', { type: 'number', default: DEFAULT_GRACE_MS / 1000, describe: 'seconds transfers may take to finish on SIGINT/SIGTERM' })
       .option('json-log', { type: 'boolean', default: false, describe: 'log one JSON object per event on stderr' }),
@@ -104,6 +107,7 @@ export const serveCommand = defineCommand({
     if (!(options.grace >= 0 && options.grace <= 3600)) throw new UsageError('--grace must be 0-3600 seconds');
     if (Boolean(options['tls-cert']) !== Boolean(options['tls-key'])) throw new UsageError('--tls-cert and --tls-key go together');
     const tls = options['tls-cert'] && options['tls-key'] ? await readTlsFiles(options['tls-cert'], options['tls-key']) : undefined;
+    if (options['tls-implicit'] && !tls) throw new UsageError('--tls-implicit needs --tls-cert and --tls-key');
     const pasvPorts = options['pasv-ports'] ? parsePortRange(options['pasv-ports']) : undefined;
     const maxUpload = sizeOption('max-upload', options['max-upload']);
     const maxProbeSize = sizeOption('max-probe-size', options['max-probe-size']);
@@ -126,6 +130,7 @@ export const serveCommand = defineCommand({
       maxProbeSize,
       maxDigestSize,
       tls,
+      tlsImplicit: options['tls-implicit'],
       tcp: options.tcp,
       logger,
     });
@@ -153,12 +158,15 @@ export const serveCommand = defineCommand({
         socket: server.socket,
         ...(server.tcpReason ? { tcpReason: server.tcpReason } : {}),
         tls: Boolean(tls),
+        tlsImplicit: Boolean(tls) && options['tls-implicit'],
       };
       writeJson(output, json);
     } else {
       const where = server.family === 6 ? `[${server.address}]:${server.port}` : `${server.address}:${server.port}`;
       const kind = server.socket === 'mptcp' ? 'MPTCP' : `plain TCP${server.tcpReason ? ` (${describeTcpReason(server.tcpReason)})` : ''}`;
-      output.out(`serving ftp://${where}/ with ${kind}${tls ? ', AUTH TLS available' : ''}; Ctrl-C stops`);
+      const scheme = tls && options['tls-implicit'] ? 'ftps' : 'ftp';
+      const security = tls ? (options['tls-implicit'] ? ', implicit FTPS' : ', AUTH TLS available') : '';
+      output.out(`serving ${scheme}://${where}/ with ${kind}${security}; Ctrl-C stops`);
     }
     await stopped;
     return ExitCode.ok;
