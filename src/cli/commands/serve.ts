@@ -7,6 +7,8 @@ import { DEFAULT_GRACE_MS, DEFAULT_SERVER_OPTIONS, formatEvent, parseSize, start
 import { defineCommand } from '../command.js';
 import { CannotRunError, UsageError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
+import { claimInterrupts } from '../interrupt.js';
+import { checkSeconds } from '../option-checks.js';
 import { writeJson } from '../output.js';
 
 export interface ServeJson {
@@ -69,8 +71,8 @@ export const serveCommand = defineCommand({
     };
     integer('max-clients', options['max-clients'], 1, 100_000);
     integer('max-per-address', options['max-per-address'], 1, 100_000);
-    if (!(options['idle-timeout'] > 0 && options['idle-timeout'] <= 86_400)) throw new UsageError('--idle-timeout must be 1-86400 seconds');
-    if (!(options.grace >= 0 && options.grace <= 3600)) throw new UsageError('--grace must be 0-3600 seconds');
+    checkSeconds('idle-timeout', options['idle-timeout'], 86_400);
+    checkSeconds('grace', options.grace, 3600, { allowZero: true });
     if (Boolean(options['tls-cert']) !== Boolean(options['tls-key'])) throw new UsageError('--tls-cert and --tls-key go together');
     const tls = options['tls-cert'] && options['tls-key']
       ? { cert: await readPem('tls-cert', options['tls-cert']), key: await readPem('tls-key', options['tls-key']) }
@@ -102,20 +104,14 @@ export const serveCommand = defineCommand({
       }
       throw error;
     }
-    const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
-    // Handlers first, announcement second: whoever waits for "serving" may signal us at once.
+    // The first SIGINT/SIGTERM stops accepting and gives transfers --grace seconds; a second ends
+    // the process at once (src/cli/interrupt.ts). Claimed before the announcement: whoever waits
+    // for "serving" may signal us at once.
+    const interrupt = claimInterrupts();
     const stopped = new Promise<void>((resolve) => {
-      let stops = 0;
-      const onSignal = () => {
-        stops += 1;
-        // First signal: graceful; second: stop now.
-        void server.close(stops === 1 ? options.grace * 1000 : 0).then(() => {
-          for (const signal of signals) process.off(signal, onSignal);
-          resolve();
-        });
-        if (stops > 1) resolve();
-      };
-      for (const signal of signals) process.on(signal, onSignal);
+      const stop = () => void server.close(options.grace * 1000).then(resolve);
+      if (interrupt.signal.aborted) stop();
+      else interrupt.signal.addEventListener('abort', stop, { once: true });
     });
     if (options.json) {
       const json: ServeJson = {
@@ -134,6 +130,8 @@ export const serveCommand = defineCommand({
       output.out(`serving ftp://${where}/ with ${kind}${tls ? ', AUTH TLS available' : ''}; Ctrl-C stops`);
     }
     await stopped;
+    interrupt.release();
+    // The entry point ends the process by the signal that stopped us (130, 143).
     return ExitCode.ok;
   },
 });

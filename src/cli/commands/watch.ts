@@ -5,6 +5,7 @@ import { formatWatchLine, summaryJsonLine, summaryText, watchJsonLine } from '..
 import { defineCommand } from '../command.js';
 import { UsageError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
+import { claimInterrupts } from '../interrupt.js';
 
 export const watchCommand = defineCommand({
   command: 'watch',
@@ -20,6 +21,9 @@ export const watchCommand = defineCommand({
     if (options.duration !== undefined && !(options.duration > 0 && options.duration <= 31 * 86400)) throw new UsageError('--duration must be a positive number of seconds');
     if (options.count !== undefined && !(Number.isInteger(options.count) && options.count > 0)) throw new UsageError('--count must be a positive whole number');
     const stop = new AbortController();
+    // Ctrl-C and SIGTERM end the watch with its summary; the entry point then ends the process by
+    // that signal (130, 143).
+    const interrupt = claimInterrupts();
     const onSignal = () => stop.abort();
     // A reader that goes away (`watch --json | head`) ends the watch, like a signal.
     let stdoutGone = false;
@@ -28,8 +32,7 @@ export const watchCommand = defineCommand({
       stdoutGone = true;
       stop.abort();
     };
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
+    interrupt.signal.addEventListener('abort', onSignal, { once: true });
     process.stdout.on('error', onStdoutError);
     try {
       const summary = await runWatch(
@@ -56,8 +59,8 @@ export const watchCommand = defineCommand({
       return ExitCode.ok;
     } finally {
       process.stdout.off('error', onStdoutError);
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+      interrupt.signal.removeEventListener('abort', onSignal);
+      interrupt.release();
     }
   },
 });
