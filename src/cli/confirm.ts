@@ -1,5 +1,6 @@
 // A yes/no question on the terminal (stderr), answered within a time limit; no answer is "no".
 import { createInterface } from 'node:readline/promises';
+import { deliverInterrupt } from './interrupt.js';
 
 export const CONFIRM_TIMEOUT_MS = 120_000;
 
@@ -14,7 +15,7 @@ export async function confirm(question: string, timeoutMs = CONFIRM_TIMEOUT_MS):
   rl.on('SIGINT', () => {
     rl.close();
     process.stderr.write('\n');
-    process.kill(process.pid, 'SIGINT');
+    deliverInterrupt('SIGINT');
   });
   const signal = AbortSignal.timeout(timeoutMs);
   try {

@@ -54,6 +54,15 @@ export function installInterruptHandlers(onImmediate: (signal: StopSignal) => vo
   for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
 }
 
+/**
+ * A Ctrl-C read as a key (a prompt in raw mode reads it instead of the terminal turning it into
+ * SIGINT): handled as the signal, at once. Sending ourselves SIGINT would not do: its handler runs
+ * on a later turn of the event loop, and a loop with nothing left to wait for exits first (0).
+ */
+export function deliverInterrupt(signal: StopSignal): void {
+  onSignal(signal);
+}
+
 export interface InterruptClaim {
   /** Aborted on the first SIGINT or SIGTERM; its reason is an InterruptedError. */
   signal: AbortSignal;

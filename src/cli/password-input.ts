@@ -2,6 +2,7 @@
 // prompt without echo on a terminal, as ftp(1) and lftp ask, or read from stdin for scripts
 // (--password-stdin, as docker login reads it).
 import { FtpCredentialsError } from '../ftp/index.js';
+import { deliverInterrupt } from './interrupt.js';
 
 export const PASSWORD_PROMPT_TIMEOUT_MS = 120_000;
 export const PASSWORD_STDIN_TIMEOUT_MS = 30_000;
@@ -13,7 +14,7 @@ export function canPrompt(): boolean {
 
 /**
  * Asks on the terminal, echoing nothing. Backspace and Ctrl-U edit, Enter ends; Ctrl-C restores the
- * terminal and is then delivered as SIGINT (the one interruption path, src/cli/interrupt.ts);
+ * terminal and is then handled as SIGINT (the one interruption path, src/cli/interrupt.ts);
  * Ctrl-D on an empty line or no answer within the time limit is an error.
  */
 export function promptPassword(prompt: string, timeoutMs = PASSWORD_PROMPT_TIMEOUT_MS): Promise<string> {
@@ -45,7 +46,7 @@ export function promptPassword(prompt: string, timeoutMs = PASSWORD_PROMPT_TIMEO
         }
         if (ch === '\u0003') {
           finish();
-          process.kill(process.pid, 'SIGINT');
+          deliverInterrupt('SIGINT');
           return;
         }
         if (ch === '\u0004' && value === '') {

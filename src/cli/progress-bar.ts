@@ -20,12 +20,15 @@ export interface ProgressState {
   rate?: number;
 }
 
-/** "2.2/4.8 MiB" when both share a unit (narrow terminals need the room), else "900 KiB/4.8 MiB". */
+const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+
+/** "0.8/4.8 MiB": the done bytes in the total's unit, so the line keeps its width as it grows. */
 function doneOfTotal(done: number, total: number): string {
-  const [a, b] = [bytes(done), bytes(total)];
-  const unitA = a.split(' ')[1];
-  const unitB = b.split(' ')[1];
-  return unitA === unitB ? `${a.split(' ')[0]}/${b}` : `${a}/${b}`;
+  const unit = Math.min(UNITS.length - 1, Math.max(0, Math.floor(Math.log(Math.max(total, 1)) / Math.log(1024))));
+  if (unit === 0) return `${done}/${total} B`;
+  const scale = 1024 ** unit;
+  const decimals = total / scale >= 100 ? 0 : 1;
+  return `${(done / scale).toFixed(decimals)}/${(total / scale).toFixed(decimals)} ${UNITS[unit]}`;
 }
 
 /** 7s, 3m05s, 2h03m: short enough for a 40-column terminal. */

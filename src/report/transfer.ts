@@ -64,6 +64,10 @@ export function mptcpLine(connections: readonly TransferConnection[], color: boo
   }
   const failed = connections.filter((c) => c.status !== 'held');
   const held = connections.filter((c) => c.status === 'held');
+  const first = failed[0]!;
+  if (held.length === 0 && first.status === 'fell-back' && failed.every((c) => c.status === first.status && c.cause === first.cause)) {
+    return `${paint(color, 'red', 'MPTCP fell back to TCP on every connection')}${first.cause === 'none' ? '' : ` (${first.cause})`}`;
+  }
   const worst = failed.some((c) => c.status !== 'degraded') ? 'red' : 'yellow';
   const heldText = held.length > 0 ? `; ${held.map((c) => `${c.label} held (${subflowCount(mostSubflows(c))})`).join(', ')}` : '';
   return `${paint(color, worst, 'MPTCP did not hold on every connection')}: ${failed.map(shortfall).join(', ')}${heldText}`;
@@ -71,12 +75,11 @@ export function mptcpLine(connections: readonly TransferConnection[], color: boo
 
 function headline(summary: TransferSummary): string {
   const verb = summary.direction === 'download' ? 'downloaded' : 'uploaded';
-  const where = summary.direction === 'download' ? `to ${summary.local}` : `to ${summary.remote}`;
   const resumed = summary.offset > 0 ? ` (resumed at byte ${summary.offset} of ${formatBytes(summary.totalBytes)})` : '';
-  return `${verb} ${formatBytes(summary.bytes)}${resumed} in ${(summary.durationMs / 1000).toFixed(2)} s, ${formatRate(summary.bytes, summary.durationMs)} ${where}`;
+  return `${verb} ${formatBytes(summary.bytes)}${resumed} in ${(summary.durationMs / 1000).toFixed(2)} s, ${formatRate(summary.bytes, summary.durationMs)}`;
 }
 
-/** The default report: what moved, how fast, where to; one line on MPTCP; the notes, if any. */
+/** The default report: what moved and how fast; one line on MPTCP; the notes, if any. */
 export function renderTransferSummary(summary: TransferSummary, color: boolean): string {
   const lines = [wrapText(headline(summary), TERMINAL_WIDTH, '  ', ''), wrapText(mptcpLine(summary.connections, color), TERMINAL_WIDTH, '  ', '')];
   for (const note of summary.notes) lines.push(wrapText(`note: ${note}`, TERMINAL_WIDTH, '  ', ''));

@@ -8,7 +8,7 @@ import { defineCommand } from '../command.js';
 import { CannotRunError, UsageError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { claimInterrupts } from '../interrupt.js';
-import { checkSeconds } from '../option-checks.js';
+import { checkInteger, checkSeconds } from '../option-checks.js';
 import { writeJson } from '../output.js';
 
 export interface ServeJson {
@@ -65,12 +65,8 @@ export const serveCommand = defineCommand({
       .option('json-log', { type: 'boolean', default: false, describe: 'log one JSON object per event on stderr' }),
   async run(options, output) {
     const { host, port } = parseHostPort(options.listen);
-    const integer = (name: string, value: number, min: number, max: number) => {
-      if (!(Number.isInteger(value) && value >= min && value <= max)) throw new UsageError(`--${name} must be an integer ${min}-${max}`);
-      return value;
-    };
-    integer('max-clients', options['max-clients'], 1, 100_000);
-    integer('max-per-address', options['max-per-address'], 1, 100_000);
+    checkInteger('max-clients', options['max-clients'], 1, 100_000);
+    checkInteger('max-per-address', options['max-per-address'], 1, 100_000);
     checkSeconds('idle-timeout', options['idle-timeout'], 86_400);
     checkSeconds('grace', options.grace, 3600, { allowZero: true });
     if (Boolean(options['tls-cert']) !== Boolean(options['tls-key'])) throw new UsageError('--tls-cert and --tls-key go together');
