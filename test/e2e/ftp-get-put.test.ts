@@ -98,6 +98,26 @@ describe.skipIf(skip)('get and put against vsftpd in the lab (two client paths)'
     }
   });
 
+  test('put to serve: each data subflow counts the bytes it sent over the whole upload', async () => {
+    // serve reads fast and closes at once: without a sample at its close, the report was taken
+    // while most of the file still sat in our send buffer (4.8 MiB reported as 0.7 MiB sent).
+    const serve = lab().spawnNode('server', ['serve', '--listen', `${lab().addresses.server.v4}:2120`]);
+    try {
+      await serve.waitForOutput(/serving ftp:/, 10_000);
+      const file = local('up5.bin');
+      writeFileSync(file, Buffer.alloc(5_000_000, 7));
+      for (let run = 0; run < 3; run += 1) {
+        const put = await cli(['put', file, `ftp://${lab().addresses.server.v4}:2120/upload/`, '--json']);
+        expect(put.exitCode, put.stderr).toBe(0);
+        const data = connection(JSON.parse(put.stdout) as PutJson, 'data');
+        const sent = data.subflowDetails.reduce((sum, s) => sum + (s.tcp?.bytesSent ?? 0), 0);
+        expect(sent, JSON.stringify(data.subflowDetails.map((s) => [s.local?.address, s.tcp?.state, s.tcp?.bytesSent]))).toBeGreaterThanOrEqual(5_000_000);
+      }
+    } finally {
+      await serve.stop();
+    }
+  });
+
   test('active get (EPRT): data connection MPTCP from the server, one subflow', async () => {
     const server = await startVsftpd(lab(), { mptcp: true, files: { 'a.bin': 5 << 20 }, port: 2102 });
     try {
