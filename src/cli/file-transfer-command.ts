@@ -38,6 +38,7 @@ export function checkFileTransferOptions(options: GlobalOptions & FileTransferOp
   if (Array.isArray(options.mode)) throw new UsageError('give --mode once');
   if (options.active && options.mode && !['eprt', 'port'].includes(options.mode)) throw new UsageError(`--active contradicts --mode ${options.mode}`);
   if (options.quiet && options.verbose) throw new UsageError('choose one of --quiet and --verbose');
+  if (options.tcp && options['require-mptcp']) throw new UsageError('--require-mptcp contradicts --tcp (plain TCP asked for)');
 }
 
 /** Observer for get/put: the --verbose log of commands, notes and connections. */

@@ -89,6 +89,11 @@ async function main(): Promise<void> {
     // Read from the raw arguments before parsing (colour is decided before any output); declared
     // here so that --no-color is a known option and shows in --help.
     .option('color', { type: 'boolean', default: true, describe: 'colours on a terminal; --no-color (or NO_COLOR=1) turns them off' })
+    .epilogue(
+      'Exit codes: 0 ok; 1 a problem found (a failed check, MPTCP did not hold); 2 usage; 3 cannot run here; ' +
+        '4 network or transfer failure; 70 internal error (a bug: please report it); 130 Ctrl-C; 143 SIGTERM.\n' +
+        '`mptcp-doctor help COMMAND` (or COMMAND --help) shows the options of one command.',
+    )
     .strict()
     .help()
     .alias('help', 'h')

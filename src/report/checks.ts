@@ -50,7 +50,7 @@ export function renderHeadline(results: readonly CheckResult[], color: boolean):
     if (warns.length > 0) parts.push(list(warns, 'warning'));
     return `${paint(color, 'red', 'MPTCP is not ready on this host')}: ${parts.join('; ')}`;
   }
-  if (warns.length > 0) return `${paint(color, 'yellow', 'MPTCP works on this host, with warnings')}: ${list(warns, 'warning')}`;
+  if (warns.length > 0) return `${paint(color, 'yellow', 'MPTCP works on this host')}: ${list(warns, 'warning')}`;
   const passed = ids('pass').length;
   return `${paint(color, 'green', 'MPTCP is ready on this host')}: ${passed} check${passed === 1 ? '' : 's'} passed`;
 }
