@@ -84,6 +84,8 @@ export interface FileTransferSessionOptions {
   alreadyComplete: string;
   /** Error message when Ctrl-C ("interrupted") or SIGTERM ("terminated") stopped it. */
   interrupted(word: string): string;
+  /** False when the data itself goes to the terminal (get - on a terminal): no bar across it. */
+  progress?: boolean;
 }
 
 /**
@@ -96,7 +98,7 @@ export async function runFileTransfer(request: FileTransferSessionOptions): Prom
   const scrubber = new Scrubber();
   // Before the interruption is claimed: Ctrl-C at the password prompt ends the process at once.
   const target = await sessionTarget(url, options, scrubber);
-  const bar = await progressBar(output, request.label, { quiet: options.quiet });
+  const bar = await progressBar(output, request.label, { quiet: options.quiet || request.progress === false });
   let offset = 0;
   const interrupt = claimInterrupts();
   const mode: ModeRequest = (options.mode as ModeRequest | undefined) ?? (options.active ? 'active' : 'passive');

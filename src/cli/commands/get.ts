@@ -97,6 +97,8 @@ export const getCommand = defineCommand<GetOptions>({
         downloadFile(client, { remotePath: url.path, target, force: options.force, resume: options.continue, onStart }),
       alreadyComplete: `${partPath(local)} was already complete`,
       interrupted: (word) => (toStdout || device ? word : `${word}; kept ${partPath(local)} (resume with --continue)`),
+      // As curl: no progress meter across data written to the terminal.
+      progress: !(toStdout && process.stdout.isTTY),
     }).finally(() => device?.end());
     const { result } = transfer;
     if (options.json) {
