@@ -13,11 +13,11 @@ export interface ListenerFact {
 
 export type ListenerReader = () => Promise<ListenerFact[]>;
 
-/** The real reader: sock_diag dumps without the /proc owner scan's cost for connections. */
+/** The real reader: sock_diag dumps of listening sockets only, and the owners of those alone. */
 export const readListeners: ListenerReader = async () => {
   const { readHostConnections } = await import('../src/kernel/read-connections.js');
   const { formatEndpoint } = await import('../src/kernel/host-connections.js');
-  const { snapshot } = await readHostConnections();
+  const { snapshot } = await readHostConnections({ listenersOnly: true });
   return snapshot.listeners.map((l) => ({ kind: l.kind, endpoint: formatEndpoint(l.local), programs: [...new Set(l.processes.map((p) => p.command))] }));
 };
 

@@ -8,10 +8,27 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
+# Packages with a service (openssh-server, prometheus, prometheus-node-exporter, mptcpd) must not
+# start it on this machine: the tests run their own copies, inside network namespaces. Debian's
+# policy-rc.d hook says no while they install (only if this machine has none of its own).
+policy=/usr/sbin/policy-rc.d
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\nexit 101\n' >"$policy"
+  chmod 755 "$policy"
+  trap 'rm -f "$policy"' EXIT
+fi
 apt-get install -y -qq --no-install-recommends \
   build-essential python3 \
   iproute2 iptables nftables kmod procps psmisc \
   vsftpd mptcpd mptcpize lftp curl openssl ca-certificates iputils-ping time \
+  >/dev/null
+# Release artifacts and fleet tooling: the arm64 cross compiler for the prebuilt addon, man(1) and
+# zsh for the man page and completion tests, systemd-analyze (package systemd) for the units, and
+# the fleet: sshd and ansible-core to audit namespace hosts, node_exporter and promtool (package
+# prometheus) for the textfile and the alerting rules.
+apt-get install -y -qq --no-install-recommends \
+  g++-aarch64-linux-gnu binutils man-db zsh systemd \
+  openssh-server openssh-client ansible-core prometheus-node-exporter prometheus \
   >/dev/null
 
 # A second FTP server for interoperability tests. Debian's pure-ftpd conflicts with vsftpd (both

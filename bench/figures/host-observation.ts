@@ -1,6 +1,7 @@
 // Host-wide observation: `conns` over many open MPTCP connections against `ss -Mni` in the same
 // namespace (alternated, same rounds), and `watch` through a burst of connections opened and closed
 // (every event counted, losses reported by the kernel as ENOBUFS).
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { packageRoot } from '../../test/lab/index.js';
 import { alternate, commonRounds, type Contender } from '../lib/alternate.js';
@@ -10,6 +11,26 @@ import { figure, figureOf, MIB } from '../lib/figure.js';
 import { pairedRatios } from '../lib/stats.js';
 
 const BURST = path.join(packageRoot, 'test', 'native', 'fixtures', 'mptcp-burst.py');
+
+/**
+ * The hard RLIMIT_NOFILE of this process, which the holders inherit. Raising it needs
+ * CAP_SYS_RESOURCE (`prlimit --nofile` fails without it, as it does in this sandbox): more
+ * connections than one process may hold are spread over several holders instead.
+ */
+export function descriptorHardLimit(limitsText = readFileSync('/proc/self/limits', 'utf8')): number {
+  const hard = /^Max open files\s+\S+\s+(\S+)/m.exec(limitsText)?.[1];
+  return hard === undefined || hard === 'unlimited' ? Number.MAX_SAFE_INTEGER : Number(hard);
+}
+
+/**
+ * How many connections each holder keeps: a holder has both ends of each of its connections open
+ * (two descriptors) plus its listener, stdio and Python's own; near-equal shares, as few as fit.
+ */
+export function holderShares(connections: number, hardLimit: number): number[] {
+  const perHolder = Math.max(1, Math.floor((hardLimit - 64) / 2));
+  const holders = Math.ceil(connections / perHolder);
+  return Array.from({ length: holders }, (_, i) => Math.floor(connections / holders) + (i < connections % holders ? 1 : 0));
+}
 
 interface WatchSummaryJson {
   type: 'summary';
@@ -26,14 +47,19 @@ export const hostObservation: BenchGroup = {
     const { lab, config, log } = ctx;
     const held = config.smoke ? 200 : 10_000;
     const burst = config.smoke ? 200 : 5_000;
+    // The smoke run only proves the code still works: one watch round is enough there.
+    const watchRounds = config.smoke ? 1 : config.runs;
     const failures: string[] = [];
     const notes: string[] = [];
 
-    // 1. conns vs ss -Mni over `held` open connections (both ends in the namespace: 2 x held MPTCP sockets).
-    const holder = lab.spawn('server', ['python3', BURST, String(held), 'hold']);
+    // 1. conns vs ss -Mni over `held` open connections (both ends in the namespace: 2 x held MPTCP sockets),
+    // held by as many processes as the descriptor limit needs (each with a listener of its own).
+    const shares = holderShares(held, descriptorHardLimit());
+    const holders = shares.map((n) => lab.spawn('server', ['python3', BURST, String(n), 'hold']));
     let conns: Awaited<ReturnType<typeof alternate>>;
     try {
-      await holder.waitForOutput('open', 120_000);
+      await Promise.all(holders.map((h) => h.waitForOutput('open', 300_000)));
+      log(`  ${held} connections held by ${holders.length} process${holders.length === 1 ? '' : 'es'} (${shares.join(', ')})`);
       const expectedLine = `${2 * held} connections (${2 * held} MPTCP, 0 fell back)`;
       const ss: Contender = { name: 'ss -Mni', argv: () => ['ss', '-Mni'], rss: true };
       const ours: Contender = {
@@ -44,7 +70,7 @@ export const hostObservation: BenchGroup = {
       };
       conns = await alternate(lab, 'server', [ss, ours], config.runs, { timeoutMs: 60_000, log });
     } finally {
-      await holder.stop();
+      for (const holder of holders) await holder.stop();
     }
     const rounds = commonRounds(conns, ['conns', 'ss -Mni']);
     const wall = (name: string) => conns[name]!.runs.map((r) => r?.wallMs ?? Number.NaN);
@@ -56,7 +82,7 @@ export const hostObservation: BenchGroup = {
     const missing: number[] = [];
     const overflows: number[] = [];
     const rates: number[] = [];
-    for (let round = 0; round < config.runs; round++) {
+    for (let round = 0; round < watchRounds; round++) {
       const watch = lab.spawn('server', cliArgv(['watch', '--json', '--verbose', '--interval', '0', '--count', String(expected), '--duration', '120']));
       try {
         await watch.waitForOutput('watching MPTCP events', 30_000);
@@ -83,10 +109,11 @@ export const hostObservation: BenchGroup = {
     if (missing.some((m) => m > 0)) notes.push(`watch missed events in ${missing.filter((m) => m > 0).length} of ${missing.length} rounds (ENOBUFS: ${overflows.join(', ')})`);
 
     return {
-      method: `In the lab's namespace, \`test/native/fixtures/mptcp-burst.py ${held} hold\` keeps ${held} MPTCP connections to itself open ` +
-        `(${2 * held} MPTCP sockets and as many TCP subflows). \`ss -Mni\` and \`mptcp-doctor conns\` (text report, every socket's owner from /proc) ` +
+      method: `In the lab's namespace, \`test/native/fixtures/mptcp-burst.py N hold\` keeps N MPTCP connections to itself open; ` +
+        `${shares.length} such holder${shares.length === 1 ? '' : 's'} (N = ${shares.join(', ')}: two descriptors per connection, under the hard ` +
+        `descriptor limit each) keep ${held} connections (${2 * held} MPTCP sockets and as many TCP subflows). \`ss -Mni\` and \`mptcp-doctor conns\` (text report, every socket's owner from /proc) ` +
         `alternate for ${config.runs} rounds: wall time of the whole command (Node's start-up included), peak RSS by GNU time; each conns run must ` +
-        `report exactly ${2 * held} MPTCP connections. Then, ${config.runs} times, \`watch --json --count ${expected}\` subscribes, ` +
+        `report exactly ${2 * held} MPTCP connections. Then, ${watchRounds} times, \`watch --json --count ${expected}\` subscribes, ` +
         `\`mptcp-burst.py ${burst}\` opens and closes ${burst} connections as fast as Python can, and watch's summary line gives the events ` +
         `received and the ENOBUFS the kernel reported.`,
       figures: [
@@ -101,6 +128,7 @@ export const hostObservation: BenchGroup = {
       notes,
       raw: {
         conns: Object.fromEntries(Object.entries(conns).map(([k, v]) => [k, v.runs.map((r) => (r ? { wallMs: r.wallMs, peakRssBytes: r.peakRssBytes } : null))])),
+        holders: shares,
         watch: { expected, missing, overflows, rates },
       },
     };

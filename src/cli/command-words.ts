@@ -6,9 +6,12 @@
 import { commandEntries, requestedCommand } from './commands/index.js';
 import { UsageError } from './errors.js';
 
+/** Words yargs itself answers: the shell completion script. */
+const BUILT_IN = ['completion'];
+
 /** Every command word the user can type. */
 export function commandNames(): string[] {
-  return commandEntries.flatMap((entry) => entry.names.filter((name) => name !== '$0'));
+  return [...commandEntries.flatMap((entry) => entry.names.filter((name) => name !== '$0')), ...BUILT_IN];
 }
 
 /** `help` -> `--help`; `help CMD ...` -> `CMD ... --help`. Anything else unchanged. */
@@ -46,6 +49,8 @@ export function nearestCommand(word: string, names: readonly string[] = commandN
 
 /** Throws a usage error when the first word names no command. */
 export function checkCommandWord(args: readonly string[]): void {
+  // A <TAB> asking for completions passes the line typed so far, typos and all.
+  if (args.includes('--get-yargs-completions')) return;
   const word = requestedCommand(args);
   if (word === undefined || commandNames().includes(word)) return;
   const guess = nearestCommand(word);

@@ -99,6 +99,9 @@ async function main(): Promise<void> {
     .alias('help', 'h')
     // Bundled in at build time: package.json is not beside the bundle in every install.
     .version(packageVersion())
+    // bash and zsh (the script follows $SHELL); each <TAB> asks the CLI itself, so completions
+    // always match the installed commands and options.
+    .completion('completion', 'print a shell completion script: bash, or zsh when $SHELL is zsh')
     .wrap(Math.min(100, process.stdout.columns || 80))
     .fail((message, error) => {
       throw error ?? new UsageError(message);

@@ -435,6 +435,9 @@ export function peerMatcher(peer: string): (address: string) => boolean {
 
 /** The snapshot restricted to what the filters select, its counts recomputed over what is left. */
 export function filterSnapshot(snapshot: ConnsSnapshot, filter: ConnsFilter): ConnsSnapshot {
+  // Nothing to filter: the counts already describe everything (and tens of thousands of connections
+  // are not worth a second pass).
+  if (filter.port === undefined && filter.pid === undefined && filter.peer === undefined && filter.state === undefined) return snapshot;
   const peer = filter.peer ? peerMatcher(filter.peer) : undefined;
   const connections = snapshot.connections.filter((c) =>
     (filter.port === undefined || c.local.port === filter.port || c.remote.port === filter.port) &&

@@ -1,9 +1,14 @@
 // The one place that loads the native addon and declares its shape (docs/architecture.md, "The native boundary").
-// Nothing outside src/native touches the addon. MPTCP_DOCTOR_ADDON points at another build.
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
+// Nothing outside src/native touches the addon. MPTCP_DOCTOR_ADDON points at another build;
+// otherwise node-gyp-build picks build/Release (a local compile) or the matching prebuilds/ file,
+// and the single executable loads the copy embedded in it (docs/packaging.md).
+/// <reference path="./node-gyp-build.d.ts" />
+import { closeSync, constants, existsSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import * as sea from 'node:sea';
 import { fileURLToPath } from 'node:url';
+import nodeGypBuild from 'node-gyp-build';
 
 export interface SubflowDataResult {
   /** The kernel's real subflow count (may exceed what fitted in `data`). */
@@ -110,6 +115,7 @@ export class AddonUnavailableError extends Error {
   }
 }
 
+/** The directory holding our package.json: node-gyp-build looks for build/ and prebuilds/ there. */
 function packageRoot(): string {
   let directory = dirname(fileURLToPath(import.meta.url));
   while (!existsSync(join(directory, 'package.json'))) {
@@ -120,21 +126,69 @@ function packageRoot(): string {
   return directory;
 }
 
+/** The asset name under which scripts/sea.mjs embeds the addon in the single executable. */
+export const SEA_ADDON_ASSET = 'mptcp_doctor.node';
+
 let loaded: NativeAddon | undefined;
 
+function load(path: string): NativeAddon {
+  const module = { exports: {} as NativeAddon };
+  process.dlopen(module, path);
+  return module.exports;
+}
+
+/**
+ * The single executable carries the addon as an asset, and the dynamic loader needs a file: write it
+ * to a fresh directory only we can read (mkdtemp makes it 0700), created exclusively (O_EXCL: never
+ * into a file someone else made), load it, then remove both at once. The mapping stays valid after
+ * unlink, so nothing is left behind even when the process is killed later.
+ */
+function loadFromSea(): NativeAddon {
+  const bytes = Buffer.from(sea.getAsset(SEA_ADDON_ASSET));
+  let directory: string | undefined;
+  try {
+    directory = mkdtempSync(join(tmpdir(), 'mptcp-doctor-'));
+    const path = join(directory, SEA_ADDON_ASSET);
+    const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o700);
+    try {
+      writeSync(fd, bytes);
+    } finally {
+      closeSync(fd);
+    }
+    return load(path);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    // A noexec mount refuses the mapping: "failed to map segment from shared object".
+    const hint = /map segment|operation not permitted/i.test(reason) ? ' (is it mounted noexec? set TMPDIR to a directory that allows executables)' : '';
+    throw new AddonUnavailableError(`native addon not loadable from the executable via TMPDIR ${tmpdir()}: ${reason}${hint}`);
+  } finally {
+    if (directory) rmSync(directory, { recursive: true, force: true });
+  }
+}
+
+/** Where the addon comes from: MPTCP_DOCTOR_ADDON, the single executable, or build/ and prebuilds/ (node-gyp-build). */
 export function addonPath(): string {
-  return process.env.MPTCP_DOCTOR_ADDON ?? join(packageRoot(), 'build', 'Release', 'mptcp_doctor.node');
+  if (process.env.MPTCP_DOCTOR_ADDON) return process.env.MPTCP_DOCTOR_ADDON;
+  if (sea.isSea()) return `(embedded ${SEA_ADDON_ASSET})`;
+  return nodeGypBuild.resolve(packageRoot());
 }
 
 export function native(): NativeAddon {
   if (loaded) return loaded;
   if (process.platform !== 'linux') throw new AddonUnavailableError('mptcp-doctor needs Linux (MPTCP is a Linux kernel feature)');
-  const path = addonPath();
+  const override = process.env.MPTCP_DOCTOR_ADDON;
+  if (!override && sea.isSea()) return (loaded = loadFromSea());
+  let path = override ?? '';
   try {
-    loaded = createRequire(import.meta.url)(path) as NativeAddon;
+    path ||= nodeGypBuild.resolve(packageRoot());
+    loaded = load(path);
   } catch (error) {
-    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
-    throw new AddonUnavailableError(`native addon not loadable (${path}): ${reason}; run npm run build:native`);
+    if (error instanceof AddonUnavailableError) throw error;
+    const first = error instanceof Error ? error.message.split('\n')[0]! : String(error);
+    // node-gyp-build's own message lists every tag it matched against: one line is enough here.
+    const reason = first.startsWith('No native build was found') ? `none built for ${process.platform}-${process.arch}` : first;
+    const where = path || 'build/Release or prebuilds/';
+    throw new AddonUnavailableError(`native addon not loadable (${where}): ${reason}; run npm run build:native (or reinstall with --allow-scripts=mptcp-doctor to compile it)`);
   }
   return loaded;
 }

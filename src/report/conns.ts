@@ -75,7 +75,8 @@ function stateText(c: ConnectionView, color: boolean): string {
 function connectionLines(c: ConnectionView, color: boolean): string[] {
   const head = `${formatEndpoint(c.local)} -> ${formatEndpoint(c.remote)}`;
   const subflows = c.socket === 'mptcp' ? `, ${plural(c.subflowCount, 'subflow')}` : '';
-  const lines = [wrapText(`${head}  ${stateText(c, color)}${subflows}${c.accepted ? ', accepted' : ''}, ${formatOwners(c.processes)}`, WIDTH - 2, '      ')];
+  // The head line starts at the section's indent; only its continuation lines go deeper.
+  const lines = [wrapText(`${head}  ${stateText(c, color)}${subflows}${c.accepted ? ', accepted' : ''}, ${formatOwners(c.processes)}`, WIDTH - 2, '      ', '')];
   const details: string[] = [];
   if (c.tcpState !== 'established') details.push(c.tcpState);
   if (c.token) details.push(`token ${c.token}`);

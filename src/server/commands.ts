@@ -8,7 +8,10 @@ import { canonicalAddress } from './limits.js';
 import { ftpTimestamp, mlsdLine, renderListing } from './listing.js';
 import { probeSegments } from '../protocol/probe-stream.js';
 import type { CommandSpec, Session } from './session.js';
+import { eprtProtocol, formatEpsvReply, formatPasvReply, parseEprtArgument, parsePortArgument } from '../protocol/data-channel.js';
 import { SITE_MPTCP_SCHEMA, type SiteMptcpView } from '../protocol/site-mptcp.js';
+import { formatSize } from '../protocol/size.js';
+import { DigestCancelled, DigestTooLarge } from './digest-cache.js';
 import { connectionView } from './site-mptcp-view.js';
 import { receiveUpload, runTransfer, sendSegments } from './transfer.js';
 import { upgradeToTls } from './tls-layer.js';
@@ -153,7 +156,7 @@ const pasv: Spec = {
     const listener = await openPassive(session);
     if (!listener) return;
     const port = listener.port;
-    session.reply(227, `Entering Passive Mode (${address.split('.').join(',')},${port >> 8},${port & 255})`);
+    session.reply(227, formatPasvReply(address, port)!);
   },
 };
 
@@ -168,7 +171,7 @@ const epsv: Spec = {
     if (arg !== '' && arg !== family) return session.reply(522, `Network protocol not supported, use (${family})`);
     const listener = await openPassive(session);
     if (!listener) return;
-    session.reply(229, `Entering Extended Passive Mode (|||${listener.port}|)`);
+    session.reply(229, formatEpsvReply(listener.port)!);
   },
 };
 
@@ -188,29 +191,21 @@ function setActive(session: Session, host: string, port: number): void {
 
 const port: Spec = {
   handler(session, argument) {
-    const parts = argument.split(',').map((p) => p.trim());
-    if (parts.length !== 6 || !parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255)) {
-      return session.reply(501, 'Syntax: PORT h1,h2,h3,h4,p1,p2');
-    }
-    const numbers = parts.map(Number);
-    setActive(session, numbers.slice(0, 4).join('.'), numbers[4]! * 256 + numbers[5]!);
+    const target = parsePortArgument(argument);
+    if (!target) return session.reply(501, 'Syntax: PORT h1,h2,h3,h4,p1,p2');
+    setActive(session, target.host, target.port);
   },
 };
 
 const eprt: Spec = {
   handler(session, argument) {
-    const delimiter = argument[0];
-    const fields = delimiter ? argument.split(delimiter) : [];
-    // |proto|address|port| splits into ['', proto, address, port, ''].
-    if (fields.length !== 5 || fields[0] !== '' || fields[4] !== '' || !/^\d{1,5}$/.test(fields[3]!)) {
-      return session.reply(501, 'Syntax: EPRT |proto|address|port|');
+    const target = parseEprtArgument(argument);
+    if (target) return setActive(session, target.host, target.port);
+    const protocol = eprtProtocol(argument);
+    if (protocol !== undefined && protocol !== '1' && protocol !== '2' && /^\d+$/.test(protocol)) {
+      return session.reply(522, 'Network protocol not supported, use (1,2)');
     }
-    const [, proto, address, portText] = fields as [string, string, string, string, string];
-    if ((proto === '1' && !net.isIPv4(address)) || (proto === '2' && !net.isIPv6(address))) {
-      return session.reply(501, 'Address does not match the protocol');
-    }
-    if (proto !== '1' && proto !== '2') return session.reply(522, 'Network protocol not supported, use (1,2)');
-    setActive(session, address, Number(portText));
+    return session.reply(501, 'Syntax: EPRT |proto|address|port| (the protocol matching the address)');
   },
 };
 
@@ -238,6 +233,38 @@ const mdtm: Spec = {
   },
 };
 
+/**
+ * The text of a .sha256 file, or undefined after replying why not. Runs as a cancellable step of
+ * RETR: ABOR, QUIT or the client leaving stops the job (docs/server.md, "Digest jobs").
+ */
+async function digestText(session: Session, probeSize: number, probeName: string): Promise<Buffer | undefined> {
+  const digests = session.context.digests;
+  if (probeSize > digests.maxSize) {
+    session.reply(550, `No digest for ${probeName}: digests are computed up to ${formatSize(digests.maxSize)} (serve --max-digest-size)`);
+    return undefined;
+  }
+  const controller = new AbortController();
+  session.transfer = { command: 'RETR', preparing: true, abort: (reason) => controller.abort(reason) };
+  const started = performance.now();
+  try {
+    const hex = await digests.digest(probeSize, controller.signal);
+    return Buffer.from(digestFileText(hex, probeName));
+  } catch (error) {
+    if (error instanceof DigestCancelled) {
+      session.log('info', 'digest-cancelled', { size: probeSize, reason: controller.signal.reason, seconds: Number(((performance.now() - started) / 1000).toFixed(3)) });
+      session.reply(426, 'Transfer aborted');
+    } else if (error instanceof DigestTooLarge) {
+      session.reply(550, `No digest for ${probeName}: digests are computed up to ${formatSize(error.cap)} (serve --max-digest-size)`);
+    } else {
+      session.log('error', 'digest-failed', { size: probeSize, message: (error as Error).message });
+      session.reply(451, 'Local error computing the digest');
+    }
+    return undefined;
+  } finally {
+    session.transfer = undefined;
+  }
+}
+
 const retr: Spec = {
   async handler(session, argument) {
     const offset = session.restOffset;
@@ -245,17 +272,19 @@ const retr: Spec = {
     const entry = resolve(session, argument);
     if (entry?.kind !== 'probe' && entry?.kind !== 'digest') return session.reply(550, 'No such file (try /probe/10M)');
     if (offset > entry.size) return session.reply(554, `Restart offset ${offset} beyond the file size ${entry.size}`);
+    // Cheap refusals before expensive work: no digest is computed for a client that cannot receive it.
+    if (!session.passive && !session.active) return session.reply(425, 'Use PASV, EPSV, PORT or EPRT first');
     let segments: () => Iterable<Buffer>;
     if (entry.kind === 'probe') {
       segments = () => probeSegments(offset, entry.size);
     } else {
-      const hex = await session.context.digests.digest(entry.probeSize);
-      const text = Buffer.from(digestFileText(hex, entry.probeName));
+      const text = await digestText(session, entry.probeSize, entry.probeName);
+      if (!text) return;
       segments = () => [text.subarray(offset)];
     }
     const remaining = entry.size - offset;
-    await runTransfer(session, 'RETR', `Opening BINARY mode data connection for ${entry.name} (${remaining} bytes)`, async (data, signal, sampleNow) => {
-      const bytes = await sendSegments(data, segments(), signal, session.options.dataTimeoutMs, sampleNow);
+    await runTransfer(session, 'RETR', `Opening BINARY mode data connection for ${entry.name} (${remaining} bytes)`, async (data, signal, sampleNow, progress) => {
+      const bytes = await sendSegments(data, segments(), signal, sampleNow, progress);
       return { bytes, reply: [226, `Transfer complete (${bytes} bytes)`] };
     });
   },
@@ -267,8 +296,8 @@ function store(append: boolean): Spec {
       session.restOffset = 0;
       const entry = resolve(session, argument);
       if (entry?.kind !== 'upload') return session.reply(553, 'Uploads go to /upload/<name>');
-      await runTransfer(session, append ? 'APPE' : 'STOR', `Ok to send data for ${entry.name} (discarded)`, async (data, signal, sampleNow) => {
-        const { bytes, sha256 } = await receiveUpload(data, signal, session.options.dataTimeoutMs, session.options.maxUpload, sampleNow);
+      await runTransfer(session, append ? 'APPE' : 'STOR', `Ok to send data for ${entry.name} (discarded)`, async (data, signal, sampleNow, progress) => {
+        const { bytes, sha256 } = await receiveUpload(data, signal, session.options.maxUpload, sampleNow, progress);
         return { bytes, reply: [226, `Transfer complete: received ${bytes} bytes, SHA-256 ${sha256} (discarded)`] };
       });
     },
@@ -284,8 +313,8 @@ function listing(kind: 'LIST' | 'NLST' | 'MLSD'): Spec {
       if (!entry || entry.kind === 'upload') return session.reply(550, 'No such file or directory');
       if (kind === 'MLSD' && entry.kind !== 'dir') return session.reply(501, 'MLSD needs a directory');
       const text = Buffer.from(renderListing(kind, session.context.tree.children(entry)));
-      await runTransfer(session, kind, `Here comes the directory listing`, async (data, signal, sampleNow) => {
-        const bytes = await sendSegments(data, [text], signal, session.options.dataTimeoutMs, sampleNow);
+      await runTransfer(session, kind, `Here comes the directory listing`, async (data, signal, sampleNow, progress) => {
+        const bytes = await sendSegments(data, [text], signal, sampleNow, progress);
         return { bytes, reply: [226, 'Directory send OK'] };
       });
     },

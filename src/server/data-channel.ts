@@ -1,6 +1,6 @@
 // Data connections: passive (we listen, the client connects) and active (PORT/EPRT, we connect back).
 // A passive listener is an MPTCP listener and stays open until its data connection ends: extra
-// subflows join through MP_JOIN SYNs that the listener's port must still accept (DESIGN.md section 4).
+// subflows join through MP_JOIN SYNs (RFC 8684 section 3.2) sent to the port the client connected to.
 // The listener accepts one data connection, from the control connection's peer only; any other
 // connection attempt is closed at once (no data theft by a third party racing the client).
 import type net from 'node:net';
@@ -11,6 +11,7 @@ import { connectMptcp } from '../net/connect.js';
 import { acceptedFd, listenMptcp, type MptcpListener } from '../net/listen.js';
 import { reportConnection, type ConnectionReport } from '../net/report.js';
 import { readSocketProtocol, type CreatedSocket } from '../native/index.js';
+import { sampleDelivery, type DeliverySample } from './delivery.js';
 import { handshakeWitness, type HandshakeVerdict } from './handshake-witness.js';
 import { canonicalAddress } from './limits.js';
 import { upgradeToTls } from './tls-layer.js';
@@ -24,18 +25,48 @@ export interface DataConnection {
   handshake?: HandshakeVerdict;
   /** What the kernel says about the connection now; undefined once it is closed. */
   sample(): ConnectionReport | undefined;
+  /** How far the peer acknowledged what we wrote (docs/server.md); undefined once closed or unknown. */
+  delivery(): DeliverySample | undefined;
+  /** The first error either layer raised (a TLS failure, a reset), kept to explain a failed transfer. */
+  error?: Error;
 }
 
-function makeSampler(raw: net.Socket, outer: () => net.Socket, fd: number | undefined, created?: CreatedSocket) {
-  return (): ConnectionReport | undefined => {
-    // The fd number may be reused after close: never read it once either layer is gone.
-    if (fd === undefined || raw.destroyed || outer().destroyed) return undefined;
+/** Reads the kernel about `fd` while both layers are open: the number may be reused after close. */
+function whileOpen<T>(raw: net.Socket, stream: net.Socket, fd: number | undefined, read: (fd: number) => T): () => T | undefined {
+  return () => {
+    if (fd === undefined || raw.destroyed || stream.destroyed) return undefined;
     try {
-      return reportConnection(fd, created);
+      return read(fd);
     } catch {
       return undefined;
     }
   };
+}
+
+function makeConnection(
+  mode: DataConnection['mode'], raw: net.Socket, stream: net.Socket, fd: number | undefined,
+  extra: { handshake?: HandshakeVerdict; created?: CreatedSocket },
+): DataConnection {
+  const connection: DataConnection = {
+    mode,
+    stream,
+    raw,
+    ...(extra.handshake ? { handshake: extra.handshake } : {}),
+    sample: whileOpen(raw, stream, fd, (open) => reportConnection(open, extra.created)),
+    delivery: whileOpen(raw, stream, fd, sampleDelivery),
+  };
+  // Our side ends when the transfer says so, not as soon as the client's side ends: ending a TLS
+  // socket from inside the read that delivered the client's close_notify loses our close_notify
+  // when TLS 1.3 session tickets are still being written (Node 20, OpenSSL 3: the client then sees
+  // EOF "in violation of protocol"; see receiveUpload).
+  raw.allowHalfOpen = true;
+  stream.allowHalfOpen = true;
+  const keep = (error: Error) => {
+    connection.error ??= error;
+  };
+  raw.on('error', keep);
+  if (stream !== raw) stream.on('error', keep);
+  return connection;
 }
 
 export interface PassiveOptions {
@@ -104,9 +135,9 @@ export class PassiveListener {
     // Wrap at once: the client may send its ClientHello before our 150 reply.
     const stream = context ? upgradeToTls(raw, context) : raw;
     stream.on('error', () => undefined);
-    const connection: DataConnection = { mode: 'passive', stream, raw, handshake, sample: makeSampler(raw, () => stream, fd) };
+    const connection = makeConnection('passive', raw, stream, fd, { handshake });
     this.connection = connection;
-    // The listener lives as long as the data connection, so MP_JOINs can reach it (issue 6).
+    // The listener lives as long as the data connection, so MP_JOINs can reach it.
     stream.once('close', () => void this.close());
     for (const waiter of this.waiters.splice(0)) waiter(connection);
   }
@@ -179,5 +210,5 @@ export async function connectActive(options: ActiveOptions): Promise<DataConnect
   raw.on('error', () => undefined);
   const stream = options.tlsContext ? upgradeToTls(raw, options.tlsContext) : raw;
   stream.on('error', () => undefined);
-  return { mode: 'active', stream, raw, sample: makeSampler(raw, () => stream, connection.fd, connection.created) };
+  return makeConnection('active', raw, stream, connection.fd, { created: connection.created });
 }

@@ -45,10 +45,14 @@ export function decodeLine(raw: Buffer): { text: string } | { garbage: string } 
   return { text };
 }
 
+/** Carriage return: part of the CR LF terminator, never counted as part of the line. */
+const CR = 0x0d;
+
 export class LineReader {
   private pending: Buffer[] = [];
   private pendingLength = 0;
 
+  /** `maxLineBytes` bounds the line itself; its terminator (CR LF or a bare LF) does not count. */
   constructor(private readonly maxLineBytes: number) {}
 
   /** True while a partial line waits for its end (the slowloris clock runs). */
@@ -63,20 +67,21 @@ export class LineReader {
     while (start < chunk.length) {
       const newline = chunk.indexOf(0x0a, start);
       const end = newline === -1 ? chunk.length : newline;
-      if (this.pendingLength + (end - start) > this.maxLineBytes) {
-        // No point reading further: the peer either is not speaking FTP or tries to exhaust memory.
-        events.push({ kind: 'overflow' });
-        this.pending = [];
-        this.pendingLength = 0;
-        return events;
-      }
+      // One byte beyond the limit may be the CR of a CR LF: the same line is then as long with
+      // either terminator. Whether it really is a CR is known once the line ends (or grows).
+      if (this.pendingLength + (end - start) > this.maxLineBytes + 1) return this.overflow(events);
       this.pending.push(chunk.subarray(start, end));
       this.pendingLength += end - start;
-      if (newline === -1) break;
+      if (newline === -1) {
+        // Already one byte over and that byte is not a CR: no terminator can make this line fit.
+        if (this.pendingLength > this.maxLineBytes && this.lastPendingByte() !== CR) return this.overflow(events);
+        break;
+      }
       let line = Buffer.concat(this.pending, this.pendingLength);
       this.pending = [];
       this.pendingLength = 0;
-      if (line.length > 0 && line[line.length - 1] === 0x0d) line = line.subarray(0, -1);
+      if (line.length > 0 && line[line.length - 1] === CR) line = line.subarray(0, -1);
+      if (line.length > this.maxLineBytes) return this.overflow(events);
       const decoded = decodeLine(line);
       events.push('text' in decoded ? { kind: 'line', text: decoded.text } : { kind: 'garbage', reason: decoded.garbage });
       start = newline + 1;
@@ -85,6 +90,19 @@ export class LineReader {
     if (this.pending.length > 0) {
       this.pending = [Buffer.from(Buffer.concat(this.pending, this.pendingLength))];
     }
+    return events;
+  }
+
+  private lastPendingByte(): number | undefined {
+    const last = this.pending[this.pending.length - 1];
+    return last && last.length > 0 ? last[last.length - 1] : undefined;
+  }
+
+  /** No point reading further: the peer either is not speaking FTP or tries to exhaust memory. */
+  private overflow(events: LineEvent[]): LineEvent[] {
+    events.push({ kind: 'overflow' });
+    this.pending = [];
+    this.pendingLength = 0;
     return events;
   }
 }

@@ -1,7 +1,8 @@
-// What startServer accepts, with defaults chosen to be safe when exposed (DESIGN.md section 6).
+// What startServer accepts, with defaults chosen to be safe when exposed.
+import net from 'node:net';
 import type { BufferSizeRequest } from '../native/socket-factory.js';
 import type { ServerLogger } from './logger.js';
-import { DEFAULT_MAX_PROBE_SIZE, GIB } from '../protocol/size.js';
+import { DEFAULT_MAX_DIGEST_SIZE, DEFAULT_MAX_PROBE_SIZE, GIB } from '../protocol/size.js';
 
 export interface ServerOptions {
   /** Listen address; binding to all addresses ("0.0.0.0", "::") must be asked for. */
@@ -22,7 +23,11 @@ export interface ServerOptions {
   lineTimeoutMs: number;
   /** Login (USER + PASS) must complete within this long of connecting. */
   loginTimeoutMs: number;
-  /** A data connection that moves no byte for this long is aborted. */
+  /**
+   * A data connection on which no byte moves for this long is aborted: no byte acknowledged by the
+   * client's kernel (downloads) or received (uploads). Time without progress, never the time a
+   * transfer or its final delivery takes (docs/server.md).
+   */
   dataTimeoutMs: number;
   /** How long a transfer command waits for the client to open the passive data connection. */
   dataConnectTimeoutMs: number;
@@ -30,6 +35,11 @@ export interface ServerOptions {
   maxUpload: number;
   /** Largest /probe/<size>. */
   maxProbeSize: number;
+  /**
+   * Largest /probe/<size> whose .sha256 is computed on request: hashing costs about 0.6 s of one core
+   * per GiB here, so a client must not be able to ask for minutes of it (docs/server.md).
+   */
+  maxDigestSize: number;
   /** Longest command line in bytes (RFC 959 has no limit; 1 KiB is far above any real command). */
   maxLineBytes: number;
   /** Garbage lines (binary, control characters) tolerated per session before disconnecting. */
@@ -40,6 +50,11 @@ export interface ServerOptions {
   maxPipelined: number;
   /** PEM certificate and key: enables AUTH TLS, PBSZ, PROT. */
   tls?: { cert: string | Buffer; key: string | Buffer };
+  /**
+   * Implicit FTPS (ftps://, conventionally port 990): TLS from the first byte of every control
+   * connection, as vsftpd's implicit_ssl; AUTH TLS is then refused as already in use. Needs `tls`.
+   */
+  tlsImplicit?: boolean;
   /** Plain TCP listener on purpose (comparisons); MPTCP otherwise. */
   tcp: boolean;
   /** SO_SNDBUF/SO_RCVBUF for listeners (inherited by accepted sockets) and active connections. */
@@ -62,6 +77,7 @@ export const DEFAULT_SERVER_OPTIONS: ServerOptions = {
   dataConnectTimeoutMs: 30_000,
   maxUpload: 10 * GIB,
   maxProbeSize: DEFAULT_MAX_PROBE_SIZE,
+  maxDigestSize: DEFAULT_MAX_DIGEST_SIZE,
   maxLineBytes: 1024,
   maxGarbageLines: 3,
   maxConsecutiveErrors: 10,
@@ -81,6 +97,16 @@ export function resolveServerOptions(options: Partial<ServerOptions>): ServerOpt
   }
   for (const key of ['maxClients', 'maxClientsPerAddress', 'maxLineBytes', 'maxPipelined'] as const) {
     if (!(Number.isInteger(resolved[key]) && resolved[key] > 0)) throw new RangeError(`${key} must be a positive integer`);
+  }
+  for (const key of ['dataTimeoutMs', 'dataConnectTimeoutMs', 'idleTimeoutMs'] as const) {
+    if (!(Number.isFinite(resolved[key]) && resolved[key] > 0)) throw new RangeError(`${key} must be a positive number of milliseconds`);
+  }
+  if (!(Number.isSafeInteger(resolved.maxDigestSize) && resolved.maxDigestSize >= 0)) {
+    throw new RangeError('maxDigestSize must be a whole number of bytes');
+  }
+  // Checked here, not at the first PASV: every PASV would otherwise fail for the server's lifetime.
+  if (resolved.pasvAddress !== undefined && !net.isIPv4(resolved.pasvAddress)) {
+    throw new RangeError(`pasvAddress "${resolved.pasvAddress}" is not an IPv4 address (PASV replies carry IPv4 only)`);
   }
   return resolved;
 }

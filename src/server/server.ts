@@ -6,13 +6,13 @@ import { acceptedFd, listenMptcp } from '../net/listen.js';
 import type { TcpReason } from '../native/index.js';
 import { describeTcpReason, readSocketProtocol } from '../native/index.js';
 import { COMMANDS } from './commands.js';
-import { DigestCache } from './digest-cache.js';
+import { DigestService } from './digest-cache.js';
 import { handshakeWitness } from './handshake-witness.js';
 import { canonicalAddress, ConnectionLimits } from './limits.js';
 import { makeEvent, type ServerEvent } from './logger.js';
 import { resolveServerOptions, type ServerOptions } from './options.js';
 import { Session, type ServerContext } from './session.js';
-import { createTlsContext } from './tls-layer.js';
+import { createTlsContext, upgradeToTls } from './tls-layer.js';
 import { SyntheticTree } from './tree.js';
 
 export interface ProbeServer {
@@ -44,7 +44,7 @@ export async function startServer(input: Partial<ServerOptions> = {}): Promise<P
   const context: ServerContext = {
     options,
     tree: new SyntheticTree(options.maxProbeSize),
-    digests: new DigestCache(),
+    digests: new DigestService({ maxSize: options.maxDigestSize }),
     tlsContext: options.tls ? createTlsContext(options.tls) : undefined,
     listener: { socket: 'mptcp' },
     log,
@@ -74,6 +74,8 @@ export async function startServer(input: Partial<ServerOptions> = {}): Promise<P
       sessions.delete(session);
       admission.release();
     });
+    // Implicit FTPS: the client's first bytes are its ClientHello; the greeting waits for the handshake.
+    if (options.tlsImplicit && context.tlsContext) session.startTls(context.tlsContext, upgradeToTls);
     const created = session.sampleControl()?.socket;
     log(makeEvent('info', 'connect', { session: id, client: peer, socket: created, mpCapableReceived: handshake.mpCapableReceived }));
     session.reply(220, `${options.banner} ready (anonymous login; SITE MPTCP shows this server's view)`);
@@ -109,6 +111,7 @@ export async function startServer(input: Partial<ServerOptions> = {}): Promise<P
         session.destroy();
       }
       await listenerClosed;
+      await context.digests.close();
       log(makeEvent('info', 'stopped', {}));
     })();
     return closing;

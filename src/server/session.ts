@@ -1,11 +1,12 @@
 // One control connection: reading bounded lines, a queue for pipelined commands, replies, timers and
 // the per-session limits. It knows no FTP command: those live in commands.ts (basic-ftp's split of
-// context and commands, DESIGN.md section 7).
+// a context that owns sockets and timers from the commands).
+import { formatReply, formatReplyBlock } from '../protocol/reply.js';
 import type net from 'node:net';
 import type tls from 'node:tls';
 import { reportConnection, type ConnectionReport } from '../net/report.js';
 import type { CounterSnapshot } from '../sys/counters.js';
-import type { DigestCache } from './digest-cache.js';
+import type { DigestService } from './digest-cache.js';
 import type { HandshakeVerdict } from './handshake-witness.js';
 import type { PassiveListener } from './data-channel.js';
 import { LineReader, type LineEvent } from './line-reader.js';
@@ -18,7 +19,7 @@ import type { SyntheticTree } from './tree.js';
 export interface ServerContext {
   options: ServerOptions;
   tree: SyntheticTree;
-  digests: DigestCache;
+  digests: DigestService;
   tlsContext?: tls.SecureContext;
   /** How the control listener was created (set once listening). */
   listener: { socket: 'mptcp' | 'tcp'; reason?: string };
@@ -35,9 +36,14 @@ export interface CommandSpec {
   beforeLogin?: boolean;
 }
 
-/** A transfer in flight: ABOR and shutdown reach it through `abort`. */
+/** A transfer in flight: ABOR, the client leaving and shutdown reach it through `abort`. */
 export interface ActiveTransfer {
   command: string;
+  /**
+   * Still preparing (computing a digest), no data moved yet: QUIT cancels it too, instead of
+   * waiting for it (RFC 959 lets a transfer in progress finish before QUIT; this is none yet).
+   */
+  preparing?: boolean;
   abort(reason: 'abor' | 'shutdown' | 'timeout'): void;
 }
 
@@ -83,6 +89,8 @@ export class Session {
   private lineTimer?: NodeJS.Timeout;
   private loginTimer?: NodeJS.Timeout;
   private readonly closeCallbacks: Array<() => void> = [];
+  /** Data connections of finished transfers, open until the client closes them (docs/server.md). */
+  private readonly finishing = new Set<net.Socket>();
 
   constructor(
     readonly id: number,
@@ -187,6 +195,8 @@ export class Session {
         this.transfer.abort('abor');
         continue;
       }
+      // QUIT runs in turn, but a digest still being computed for this client is not worth finishing.
+      if (verb === 'QUIT' && this.transfer?.preparing) this.transfer.abort('shutdown');
       this.enqueue(event.text);
     }
   }
@@ -279,18 +289,14 @@ export class Session {
   /** Sends a reply; a multi-line text becomes "code-" lines and a final "code " line. */
   reply(code: number, text: string): void {
     if (this.control.destroyed || !this.control.writable) return;
-    const lines = text.split('\n');
-    const body = lines.length === 1
-      ? `${code} ${lines[0]}\r\n`
-      : lines.map((line, index) => `${code}${index === lines.length - 1 ? ' ' : '-'}${line}`).join('\r\n') + '\r\n';
-    this.control.write(body);
+    this.control.write(formatReply(code, text));
     this.countReply(code);
   }
 
   /** Sends raw multi-line text whose continuation lines are indented (FEAT, HELP, MLST). */
   replyBlock(code: number, first: string, lines: string[], last: string): void {
     if (this.control.destroyed || !this.control.writable) return;
-    this.control.write(`${code}-${first}\r\n${lines.map((l) => ` ${l}\r\n`).join('')}${code} ${last}\r\n`);
+    this.control.write(formatReplyBlock(code, first, lines, last));
     this.countReply(code);
   }
 
@@ -326,6 +332,27 @@ export class Session {
   destroy(): void {
     this.control.destroy();
     this.raw.destroy();
+  }
+
+  /**
+   * Keeps a finished transfer's data connection open until the client closes it: everything we
+   * wrote, our FIN included, is acknowledged, but closing first while unread input (a TLS
+   * close_notify) waits would send a reset. Bounded by the data timeout and by the session.
+   */
+  closeWhenClientDoes(stream: net.Socket): void {
+    if (stream.destroyed) return;
+    if (this.cleanedUp) {
+      stream.destroy();
+      return;
+    }
+    stream.resume();
+    const timer = setTimeout(() => stream.destroy(), this.options.dataTimeoutMs);
+    timer.unref();
+    this.finishing.add(stream);
+    stream.once('close', () => {
+      clearTimeout(timer);
+      this.finishing.delete(stream);
+    });
   }
 
   get isClosing(): boolean {
@@ -369,6 +396,7 @@ export class Session {
     this.transfer?.abort('shutdown');
     void this.passive?.close();
     this.passive = undefined;
+    for (const stream of this.finishing) stream.destroy();
     this.log('info', 'disconnect');
     for (const callback of this.closeCallbacks.splice(0)) callback();
   }

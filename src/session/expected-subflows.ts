@@ -2,7 +2,7 @@
 // `subflow` endpoint of the same family other than the connection's own address, capped by the
 // subflows limit (in-kernel path manager, `ip mptcp endpoint` / `ip mptcp limits`).
 import type { MptcpEndpoint, MptcpLimits } from '../sys/host.js';
-import { readEndpoints, readLimits } from '../sys/ip.js';
+import { pathManagerReader } from '../sys/path-manager.js';
 
 export interface PathManagerView {
   endpoints: MptcpEndpoint[];
@@ -19,6 +19,7 @@ export function expectedSubflows(view: PathManagerView, localAddress: string | u
 
 /** Reads the local path manager state; an unreadable one (no `ip`, old iproute2) counts as no endpoints. */
 export async function readPathManagerView(): Promise<PathManagerView> {
-  const [endpoints, limits] = await Promise.all([readEndpoints().catch(() => []), readLimits().catch(() => undefined)]);
+  const reader = pathManagerReader();
+  const [endpoints, limits] = await Promise.all([reader.endpoints().catch(() => []), reader.limits().catch(() => undefined)]);
   return { endpoints, limits };
 }

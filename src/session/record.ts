@@ -2,7 +2,7 @@
 // the HTML report): what it was for, what the kernel said over time, and the verdict on it.
 import type { ConnectionReport } from '../net/report.js';
 import type { SiteMptcpConnection } from '../protocol/site-mptcp.js';
-import type { ConnectionSample, ProbeMode } from '../verdict/evidence.js';
+import type { ConnectionSample, KernelSubflowEvidence, ProbeMode } from '../verdict/evidence.js';
 import type { Verdict } from '../verdict/verdict.js';
 
 export type ConnectionPurpose = 'control' | 'transfer' | 'checksum' | 'upload';
@@ -26,6 +26,8 @@ export interface ConnectionRecord extends Verdict {
   report?: ConnectionReport;
   /** The far end's own view, when it is mptcp-doctor serve. */
   server?: SiteMptcpConnection;
+  /** The kernel's events about its subflows, when this process could hear them (CAP_NET_ADMIN). */
+  kernel?: { subflows: KernelSubflowEvidence[]; eventsMayBeMissing: boolean };
 }
 
 export function connectionLabel(role: 'control' | 'data', mode: string | undefined, purpose: ConnectionPurpose): string {

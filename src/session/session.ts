@@ -9,6 +9,7 @@ import type { ConnectionEvidence, ProbeEvidence, ReplyAnomaly, ServerConnectionV
 import { judgeProbe, worstVerdict, type Verdict } from '../verdict/verdict.js';
 import { CounterWatch, type CounterGroups } from './counter-watch.js';
 import { expectedSubflows, type PathManagerView } from './expected-subflows.js';
+import { startKernelEventLog, type KernelEventLog } from './kernel-events.js';
 import { stallFinding } from './findings.js';
 import { combineObservers } from './observers.js';
 import { connectionLabel, type ConnectionPurpose, type ConnectionRecord } from './record.js';
@@ -48,6 +49,8 @@ export interface SessionOptions {
   pathManager: PathManagerView | Promise<PathManagerView>;
   /** More watching (--verbose log, progress bar), after the tracker's. */
   observer?: FtpObserver;
+  /** Listen to the kernel's MPTCP events when allowed (default true). */
+  kernelEvents?: boolean;
 }
 
 /** What a transfer step gets: the logged-in client and the session's instruments. */
@@ -136,6 +139,8 @@ export async function runSession<T>(options: SessionOptions, step: (context: Ses
   if (options.signal?.aborted) onOuterAbort();
   else options.signal?.addEventListener('abort', onOuterAbort, { once: true });
 
+  // The kernel's events, when this process may hear them: joined before the first SYN.
+  const events = options.kernelEvents === false ? undefined : await startKernelEventLog().catch(() => undefined);
   let client: FtpClient | undefined;
   let failure: SessionFailure | undefined;
   let value: T | undefined;
@@ -184,8 +189,9 @@ export async function runSession<T>(options: SessionOptions, step: (context: Ses
       if (closed.report && tracker.control) tracker.control.final = closed.report;
     }
     for (const tracked of tracker.connections) tracker.finish(tracked);
+    await events?.stop();
   }
-  return judgeSession({ tracker, watch, options, failure, value, farEnd, started });
+  return judgeSession({ tracker, watch, options, failure, value, farEnd, started, events });
 }
 
 /** Runs `work` while sampling the open connections every `intervalMs`. */
@@ -218,11 +224,19 @@ interface JudgeInput<T> {
   value: T | undefined;
   farEnd: { view: SiteMptcpView; data: TrackedConnection | undefined } | undefined;
   started: number;
+  events: KernelEventLog | undefined;
 }
 
-async function judgeSession<T>({ tracker, watch, options, failure, value, farEnd, started }: JudgeInput<T>): Promise<SessionOutcome<T>> {
+async function judgeSession<T>({ tracker, watch, options, failure, value, farEnd, started, events }: JudgeInput<T>): Promise<SessionOutcome<T>> {
   const pathManager = await options.pathManager;
   for (const tracked of tracker.connections) tracked.evidence.expectedSubflows = expectedFor(tracked, pathManager);
+  // What the kernel said about each connection, by its token.
+  const tokens = tracker.connections.map((t) => t.token).filter((t): t is number => t !== undefined);
+  const timelines = events?.timelines(tokens);
+  for (const tracked of tracker.connections) {
+    const timeline = tracked.token !== undefined ? timelines?.get(tracked.token) : undefined;
+    if (timeline) tracked.evidence.kernel = timeline;
+  }
   const counters = watch.deltas();
   const gaveUp = watch.gaveUp;
   const view = farEnd?.view;
@@ -294,6 +308,7 @@ function toRecord(tracked: TrackedConnection, verdict: Verdict, server: SiteMptc
     samples: evidence.samples,
     ...(tracked.final ? { report: tracked.final } : {}),
     ...(server ? { server } : {}),
+    ...(evidence.kernel ? { kernel: evidence.kernel } : {}),
   };
 }
 

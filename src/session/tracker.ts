@@ -18,6 +18,8 @@ export interface TrackedConnection {
   purpose: ConnectionPurpose;
   /** Our end's address when the connection was made (what the expected subflow count depends on). */
   local?: { address: string; family: 4 | 6 };
+  /** The MPTCP token (mptcp_info), the key of the kernel's events about this connection. */
+  token?: number;
 }
 
 /** Data-channel commands an FTP ALG looks at. */
@@ -90,6 +92,7 @@ export class ConnectionTracker {
       const report = tracked.handle.report();
       tracked.evidence.samples.push(sampleOf(report, phase, this.now()));
       tracked.final = report;
+      if (report.info?.token) tracked.token ??= report.info.token;
     } catch {
       // closed between the check and the read: nothing to sample
     }
@@ -149,6 +152,7 @@ export class ConnectionTracker {
             commands: [],
           },
         };
+        if (report?.info?.token) tracked.token = report.info.token;
         this.connections.push(tracked);
         this.sample(tracked, 'connect');
       },
@@ -164,6 +168,7 @@ export class ConnectionTracker {
         if (!data) return;
         if (result.report) {
           data.final = result.report;
+          if (result.report.info?.token) data.token ??= result.report.info.token;
           data.evidence.samples.push(sampleOf(result.report, 'end', this.now()));
         }
         this.finish(data);

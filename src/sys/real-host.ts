@@ -2,7 +2,8 @@
 // share one `ip` run) and they run in parallel, because checks are started together.
 import { readMptcpCounters } from './counters.js';
 import type { Family, Host } from './host.js';
-import { readEndpoints, readInterfaces, readLimits, readRoutes, readRules } from './ip.js';
+import { readInterfaces, readRoutes, readRules } from './ip.js';
+import { pathManagerReader } from './path-manager.js';
 import { readKernelConfig, readKernelRelease, readProcesses } from './procfs.js';
 import { probeMptcpSocket } from './socket-probe.js';
 import { readSysctl } from './sysctl.js';
@@ -27,6 +28,7 @@ function onceByKey<K, T>(read: (key: K) => Promise<T>): (key: K) => Promise<T> {
 /** A fresh snapshot reader: create a new one to read the host again (fix does, after applying). */
 export function createHost(): Host {
   const kernelRelease = once(readKernelRelease);
+  const pathManager = pathManagerReader();
   return {
     platform: process.platform,
     kernelRelease,
@@ -36,8 +38,8 @@ export function createHost(): Host {
       const counters = await readMptcpCounters();
       return Object.keys(counters).length > 0 ? counters : undefined;
     }),
-    endpoints: once(readEndpoints),
-    limits: once(readLimits),
+    endpoints: once(pathManager.endpoints),
+    limits: once(pathManager.limits),
     interfaces: once(readInterfaces),
     rules: onceByKey((family: Family) => readRules(family)),
     routes: onceByKey((family: Family) => readRoutes(family)),

@@ -131,6 +131,11 @@ export function stalledSubflows(c: ConnectionEvidence): string[] {
  */
 export function joinFailureFacts(c: ConnectionEvidence, evidence: ProbeEvidence): string[] {
   const facts: string[] = [];
+  // The kernel's own word, per connection: a join it closed (refused, reset, timed out).
+  for (const subflow of c.kernel?.subflows ?? []) {
+    if (subflow.initial || !subflow.closed) continue;
+    facts.push(`kernel event: the join ${subflow.id} was ${subflow.established ? 'closed' : 'closed before it was established'}: ${subflow.end ?? 'no reason given'}`);
+  }
   const pending = Math.max(0, ...c.samples.map((s) => s.notCarrying ?? 0));
   if (pending > 0) facts.push(`${describeConnection(c)}: a subflow appeared in the kernel's list without ever carrying data (join not completed)`);
   facts.push(...moved(evidence, 'client', JOIN_FAILURE_COUNTERS), ...moved(evidence, 'server', ['MPJoinRejected']));
@@ -164,4 +169,18 @@ export function checksumOff(evidence: ProbeEvidence): boolean {
 
 export function transferFailed(evidence: ProbeEvidence): boolean {
   return evidence.transfer !== undefined && !evidence.transfer.completed;
+}
+
+/** The kernel's events about subflows of this connection that closed, in words. */
+export function kernelClosedSubflows(c: ConnectionEvidence): string[] {
+  return (c.kernel?.subflows ?? [])
+    .filter((s) => s.closed && s.established)
+    .map((s) => `kernel event: the subflow ${s.id} closed: ${s.end ?? 'no reason given'}`);
+}
+
+/** MP_TCPRST reason 6 (RFC 8684 section 3.6): the peer reset a subflow for middlebox interference. */
+export function middleboxResets(c: ConnectionEvidence): string[] {
+  return (c.kernel?.subflows ?? [])
+    .filter((s) => s.resetReasonCode === 6)
+    .map((s) => `kernel event: the peer reset the subflow ${s.id}: ${s.resetReason}`);
 }

@@ -53,6 +53,23 @@ export interface ServerConnectionView {
   listener?: 'mptcp' | 'tcp';
 }
 
+/** One subflow as the kernel's path-manager events told it (sub_established, sub_closed). */
+export interface KernelSubflowEvidence {
+  /** "10.0.0.1:40000 -> 10.0.0.2:21" */
+  id: string;
+  /** The MP_CAPABLE subflow the connection began with; the others joined. */
+  initial: boolean;
+  established: boolean;
+  closed: boolean;
+  /** How it ended, in words ("reset by the peer: middlebox interference (ECONNRESET)"). */
+  end?: string;
+  /** errno name of the subflow's socket error when it closed. */
+  error?: string;
+  /** The peer's MP_TCPRST reason (RFC 8684 section 3.6), in words, and its code. */
+  resetReason?: string;
+  resetReasonCode?: number;
+}
+
 export interface ConnectionEvidence {
   role: ConnectionRole;
   mode?: ProbeMode;
@@ -71,6 +88,11 @@ export interface ConnectionEvidence {
   server?: ServerConnectionView;
   /** Who opened it: the server opens active-mode (PORT/EPRT) data connections to our listener. */
   opener?: 'client' | 'server';
+  /**
+   * The kernel's own events about this connection's subflows (mptcp_pm, needs CAP_NET_ADMIN);
+   * undefined when they could not be heard.
+   */
+  kernel?: { subflows: KernelSubflowEvidence[]; eventsMayBeMissing: boolean };
   /** Data-channel commands (PORT/EPRT...) sent on this connection, with the time they were sent. */
   commands?: Array<{ command: string; atMs: number }>;
 }

@@ -7,8 +7,9 @@ import { ADVICE, type VerdictCause, type VerdictStatus } from './causes.js';
 import type { ConnectionEvidence, ProbeEvidence } from './evidence.js';
 import {
   BLACKHOLE_COUNTERS, DAMAGE_COUNTERS, DATA_FALLBACK_COUNTERS, PAYLOAD_COUNTERS, RESET_COUNTERS,
-  beforeGiveUp, checksumOff, count, describeConnection, joinFailureFacts, lostSubflows, mostSubflows, moved,
-  movedEither, openedByServer, otherHeldConnection, stalledSubflows, transferFailed,
+  beforeGiveUp, checksumOff, count, describeConnection, joinFailureFacts, kernelClosedSubflows, lostSubflows,
+  middleboxResets, mostSubflows, moved, movedEither, openedByServer, otherHeldConnection, stalledSubflows,
+  transferFailed,
 } from './evidence-facts.js';
 
 export { ADVICE, type VerdictCause, type VerdictStatus } from './causes.js';
@@ -157,12 +158,14 @@ function heldConnection(c: ConnectionEvidence, evidence: ProbeEvidence): Verdict
     if (lost && resets.length > 0 && payload.length === 0 && transferFailed(evidence)) {
       return verdict('degraded', 'option-stripped', [
         ...facts,
+        ...middleboxResets(c),
         ...resets,
         `the transfer then stalled (${evidence.transfer?.errorKind ?? 'error'}): subflows were reset before we gave up, without any checksum or mapping error, as when their packets lose the MPTCP option`,
       ]);
     }
     return verdict('degraded', 'path-failed', [
       ...facts,
+      ...kernelClosedSubflows(c),
       ...movedEither(evidence, ['SubflowStale', 'MPTCPRetrans', 'RmSubflow', 'DuplicateData']),
       ...(transferFailed(evidence) ? [] : ['the transfer completed over the remaining subflows']),
     ]);

@@ -63,6 +63,19 @@ describe('probe on loopback', () => {
     }
   });
 
+  test('as root the kernel\'s events join the evidence; unprivileged the verdict is the same without them', async () => {
+    const root = JSON.parse((await run(`ftp://127.0.0.1:${serve.port}/`, '--mode', 'epsv', '--json')).stdout);
+    expect(root.verdict.status).toBe('held');
+    expect(root.connections[0].kernel?.subflows[0]).toMatchObject({ initial: true, established: true });
+    const unprivileged = await execa('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', 'node', cli, 'probe', `ftp://127.0.0.1:${serve.port}/`, '--mode', 'epsv', '--json'], {
+      reject: false, timeout: 60_000, env: { NO_COLOR: '1' },
+    });
+    expect(unprivileged.exitCode).toBe(0);
+    const json = JSON.parse(unprivileged.stdout);
+    expect(json.verdict).toMatchObject({ status: 'held', cause: 'none' });
+    expect(json.connections.every((c: { kernel?: unknown }) => c.kernel === undefined)).toBe(true);
+  });
+
   test('IPv6: [::1] URL, the MPTCP socket and the server on ::1', async () => {
     const six = await startServer({ host: '::1', port: 0 });
     try {

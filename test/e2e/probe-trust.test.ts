@@ -33,13 +33,16 @@ describe.skipIf(skip)('joins that fail, said as the counters say', () => {
     }
   });
 
-  test('server refusing joins (ip mptcp limits set subflows 0): the passive data connection is judged like the control one', async () => {
+  test('server refusing joins (ip mptcp limits set subflows 0): the passive data connection is judged like the control one, in the kernel\'s words', async () => {
     const ftp = await startVsftpd(lab(), { mptcp: true, port: 2161, files: { 'f.bin': 1 << 20 } });
     await lab().exec('server', ['ip', 'mptcp', 'limits', 'set', 'subflows', '0', 'add_addr_accepted', '0'], { check: true });
     try {
       const { result } = await probe(lab(), ftp.url('f.bin'), ['--mode', 'epsv']);
       expect(controlOf(result)).toMatchObject({ status: 'degraded', cause: 'join-failed' });
       expect(transferDataOf(result)).toMatchObject({ status: 'degraded', cause: 'join-failed' });
+      // As root the probe hears the kernel's path-manager events: the refused join is named.
+      expect(controlOf(result).kernel?.subflows.some((s) => !s.initial && s.closed)).toBe(true);
+      expect(controlOf(result).evidence.join('\n')).toMatch(/kernel event: the join .* was closed/);
     } finally {
       await lab().exec('server', ['ip', 'mptcp', 'limits', 'set', 'subflows', '2', 'add_addr_accepted', '2']);
       await ftp.stop();

@@ -2,10 +2,12 @@
 // downloading /probe/1M with correct hashes while the server's memory stays bounded, --json-log
 // without passwords, graceful stop on SIGTERM, usage errors.
 import { readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
-import { afterEach, describe, expect, test } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { computeDigest } from '../../src/server/index.js';
 import { packageRoot } from '../support/dist.js';
 import { missingRequirement } from '../support/gate.js';
@@ -90,11 +92,50 @@ describe('mptcp-doctor serve (process)', () => {
     [['--pasv-ports', '5000-4000'], /--pasv-ports/],
     [['--max-upload', 'lots'], /--max-upload/],
     [['--tls-cert', '/nonexistent.pem'], /--tls-cert and --tls-key go together/],
+    // Accepted before, and then every PASV failed for the server's lifetime.
+    [['--pasv-address', 'not-an-ip'], /^mptcp-doctor: --pasv-address "not-an-ip": expected an IPv4 address/],
+    [['--pasv-address', '2001:db8::1'], /--pasv-address "2001:db8::1": expected an IPv4 address/],
+    [['--data-timeout', '0'], /--data-timeout must be/],
+    [['--max-digest-size', 'huge'], /--max-digest-size "huge"/],
   ])('usage error %j: one line, exit 2', async (args, message) => {
     const result = await serve(...args);
     expect(result.exitCode).toBe(2);
     expect(String(result.stderr)).toMatch(message);
     expect(String(result.stderr).trim().split('\n')).toHaveLength(1);
+  });
+
+  describe('unusable --tls-cert / --tls-key: a usage error naming the file, never OpenSSL\'s text', () => {
+    let dir = '';
+    const file = (name: string) => join(dir, name);
+    beforeAll(async () => {
+      dir = await mkdtemp(join(tmpdir(), 'mptcp-doctor-serve-tls-'));
+      await execa('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', file('key.pem'), '-out', file('cert.pem'), '-days', '1', '-subj', '/CN=localhost'], { timeout: 30_000 });
+      await execa('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', file('other-key.pem'), '-out', file('other-cert.pem'), '-days', '1', '-subj', '/CN=other'], { timeout: 30_000 });
+      await writeFile(file('empty.pem'), '');
+      await writeFile(file('junk.pem'), 'not pem at all\n');
+    });
+    afterAll(async () => {
+      if (dir) await rm(dir, { recursive: true, force: true });
+    });
+
+    test.each([
+      // Exit 70 with "error:1E08010C:DECODER routines::unsupported" before.
+      ['empty key', () => ['--tls-cert', file('cert.pem'), '--tls-key', file('empty.pem')], () => `--tls-key ${file('empty.pem')}: the file is empty`],
+      ['empty certificate', () => ['--tls-cert', file('empty.pem'), '--tls-key', file('key.pem')], () => `--tls-cert ${file('empty.pem')}: the file is empty`],
+      // Exit 3 (cannot run) before.
+      ['missing key', () => ['--tls-cert', file('cert.pem'), '--tls-key', file('absent.pem')], () => `--tls-key ${file('absent.pem')}: cannot read it (no such file)`],
+      ['a directory', () => ['--tls-cert', dir, '--tls-key', file('key.pem')], () => `--tls-cert ${dir}: cannot read it (is a directory)`],
+      ['junk key', () => ['--tls-cert', file('cert.pem'), '--tls-key', file('junk.pem')], () => `--tls-key ${file('junk.pem')}: not a PEM private key`],
+      ['junk certificate', () => ['--tls-cert', file('junk.pem'), '--tls-key', file('key.pem')], () => `--tls-cert ${file('junk.pem')}: not a PEM certificate`],
+      ['key of another certificate', () => ['--tls-cert', file('cert.pem'), '--tls-key', file('other-key.pem')], () => `--tls-key ${file('other-key.pem')}: the private key does not belong to the certificate`],
+    ])('%s', async (_name, args, message) => {
+      const result = await serve('--listen', `127.0.0.1:${await freePort()}`, ...args());
+      expect(result.exitCode).toBe(2);
+      const stderr = String(result.stderr).trim();
+      expect(stderr.split('\n')).toHaveLength(1);
+      expect(stderr).toContain(`mptcp-doctor: ${message()}`);
+      expect(stderr).not.toMatch(/routines|error:[0-9A-F]{8}/);
+    });
   });
 
   const skipNetns = missingRequirement('serve where MPTCP is disabled', 'root', 'netns');

@@ -19,6 +19,7 @@ export const commandEntries: readonly CommandEntry[] = [
   { names: ['serve'], load: async () => (await import('./serve.js')).serveCommand },
   { names: ['conns'], load: async () => (await import('./conns.js')).connsCommand },
   { names: ['watch'], load: async () => (await import('./watch.js')).watchCommand },
+  { names: ['report'], load: async () => (await import('./report.js')).reportCommand },
 ];
 
 /**
@@ -43,6 +44,8 @@ export function requestedCommand(args: readonly string[]): string | undefined {
  * none is named; all of them for help at the top level or an unknown command (yargs lists them).
  */
 export function entriesFor(args: readonly string[]): readonly CommandEntry[] {
+  // Shell completion (`completion`, and each <TAB> asking --get-yargs-completions) needs them all.
+  if (args.includes('--get-yargs-completions') || args[0] === 'completion') return commandEntries;
   const word = requestedCommand(args);
   const wantsHelp = args.includes('--help') || args.includes('-h');
   if (word === undefined) return wantsHelp ? commandEntries : commandEntries.filter((e) => e.names.includes('$0'));

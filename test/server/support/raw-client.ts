@@ -2,6 +2,7 @@
 // included) and reads replies as the server sends them. Every wait has a timeout.
 import { createHash } from 'node:crypto';
 import net from 'node:net';
+import tls from 'node:tls';
 import { connectMptcp } from '../../../src/net/connect.js';
 
 export interface Reply {
@@ -14,7 +15,11 @@ export class RawClient {
   private waiters: Array<() => void> = [];
   closed = false;
 
-  private constructor(readonly socket: net.Socket, readonly mptcp: boolean) {
+  private constructor(public socket: net.Socket, readonly mptcp: boolean) {
+    this.attach(socket);
+  }
+
+  private attach(socket: net.Socket): void {
     socket.setEncoding('latin1');
     socket.on('data', (chunk: string) => {
       this.buffer += chunk;
@@ -25,6 +30,21 @@ export class RawClient {
       this.wake();
     });
     socket.on('error', () => undefined);
+  }
+
+  /** AUTH TLS: the control connection goes on over TLS (certificate not verified: tests use self-signed ones). */
+  async startTls(): Promise<void> {
+    expectCode(await this.command('AUTH TLS'), 234);
+    const plain = this.socket;
+    plain.removeAllListeners('data');
+    plain.removeAllListeners('close');
+    const secure = tls.connect({ socket: plain, rejectUnauthorized: false });
+    await new Promise<void>((resolve, reject) => {
+      secure.once('secureConnect', resolve);
+      secure.once('error', reject);
+    });
+    this.socket = secure;
+    this.attach(secure);
   }
 
   /** Plain TCP by default (net.connect); `mptcp` opens MPTCP sockets (src/net) for control and data. */

@@ -9,6 +9,8 @@ describe('registry', () => {
     expect(checkIds).toEqual([
       'kernel.mptcp', 'sysctl.enabled', 'sysctl.checksum', 'socket.mptcp', 'selftest.loopback', 'pm.type',
       'endpoints', 'endpoints.routing', 'limits', 'blackhole', 'rp_filter', 'manager.conflict',
+      // Information about the host's services, not about MPTCP's readiness: last.
+      'listeners.mptcp',
     ]);
   });
 

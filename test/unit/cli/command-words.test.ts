@@ -22,13 +22,13 @@ describe('nearestCommand', () => {
   });
 
   it('knows every command of the registry', () => {
-    expect(commandNames()).toEqual(['check', 'fix', 'connect', 'get', 'put', 'probe', 'serve', 'conns', 'watch']);
+    expect(commandNames()).toEqual(['check', 'fix', 'connect', 'get', 'put', 'probe', 'serve', 'conns', 'watch', 'report', 'completion']);
   });
 });
 
 describe('checkCommandWord', () => {
   it('lets commands, options and the default command through', () => {
-    for (const args of [['probe', 'ftp://h/'], [], ['--json'], ['--only', 'kernel.mptcp'], ['-o', 'x.prom', '--format', 'prometheus']]) {
+    for (const args of [['probe', 'ftp://h/'], [], ['--json'], ['--only', 'kernel.mptcp'], ['-o', 'x.prom', '--format', 'prometheus'], ['completion'], ['--get-yargs-completions', 'prb']]) {
       expect(() => checkCommandWord(args)).not.toThrow();
     }
   });

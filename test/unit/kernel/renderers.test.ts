@@ -25,6 +25,10 @@ describe('conns reports', () => {
     expect(text).toMatch(/nginx \(pid 812\): listeners 127\.0\.0\.1:7000 MPTCP, \[::1\]:7001 MPTCP,\s+127\.0\.0\.1:7002 plain TCP; 6 connections, 2 fell back/);
     expect(text).toContain('fallback (plain TCP), accepted');
     expect(text).toMatch(/subflow 127\.0\.0\.2:\d+ -> 127\.0\.0\.1:7000 established id 1\/0 \w*j/);
+    // Each connection starts at the section's indent, its details and subflows below it deeper.
+    const connections = text.split('\n').slice(text.split('\n').indexOf('Connections') + 1);
+    expect(connections.filter((l) => / -> .*(mptcp|fallback)/.test(l)).every((l) => /^  \S/.test(l))).toBe(true);
+    expect(connections.filter((l) => /^\s+(subflow|token) /.test(l)).every((l) => /^ {6}\S/.test(l))).toBe(true);
     expect(Math.max(...text.split('\n').map((l) => l.length))).toBeLessThanOrEqual(80);
   });
 

@@ -247,6 +247,22 @@ describe('verdicts', () => {
     expect(connections.map((c) => `${c.status}/${c.cause}`)).toEqual(['degraded/join-failed', 'degraded/join-failed']);
   });
 
+  test('the kernel closed a join of this very connection: join-failed in the kernel\'s words, even with no counter', () => {
+    const one = samples(['connect', 'mptcp', 1], ['end', 'mptcp', 1]);
+    const kernel = {
+      eventsMayBeMissing: false,
+      subflows: [
+        { id: '10.1.1.1:40000 -> 10.1.100.2:21', initial: true, established: true, closed: false },
+        { id: '10.1.2.1:40001 -> 10.1.100.2:21', initial: false, established: true, closed: true, end: 'closed, with neither an error nor a reason from the peer' },
+      ],
+    };
+    const withEvents = judgeConnection(data({ samples: one, durationMs: 40, kernel }), probe());
+    expect(withEvents).toMatchObject({ status: 'degraded', cause: 'join-failed' });
+    expect(withEvents.evidence.join('\n')).toContain('kernel event: the join 10.1.2.1:40001');
+    // Without the privilege to hear the kernel, the same connection is judged on counters alone.
+    expect(judgeConnection(data({ samples: one, durationMs: 40 }), probe())).toMatchObject({ status: 'held', cause: 'none' });
+  });
+
   test('fewer subflows than expected with no join attempt at all: held, said plainly, not join-failed', () => {
     const one = samples(['connect', 'mptcp', 1], ['login', 'mptcp', 1], ['end', 'mptcp', 1]);
     const verdict = judgeConnection(control({ samples: one }), probe());
