@@ -5,7 +5,7 @@
 // own (no other traffic in its counters), and small FTP servers on loopback that move data slowly
 // enough to be watched and interrupted.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -385,6 +385,28 @@ const cases: Case[] = [
   { name: 'conns: the table, exit 0', args: () => ['conns'], where: 'ready', code: 0, stdout: /127\.0\.0\.1:2121/ },
   { name: 'conns: a bad --port, exit 2', args: () => ['conns', '--port', '0'], code: 2, stdout: '', stderr: oneLine(/^mptcp-doctor: --port must be a whole number from 1 to 65535 \(got 0\)$/) },
   { name: 'watch --duration: ends by itself, exit 0', args: () => ['watch', '--duration', '0.3', '--interval', '0.1'], where: 'ready', code: 0, stderr: /^watched /m },
+  {
+    name: 'report: one host\'s check results, exit 0',
+    args: () => {
+      mkdirSync(local('fleet/host1'), { recursive: true });
+      const check = execFileSync('nsenter', [`--net=/run/netns/${ready.name}`, 'node', cli, 'check', '--json', '--only', 'sysctl.enabled']);
+      writeFileSync(local('fleet/host1/check.json'), check);
+      return ['report', local('fleet')];
+    },
+    code: 0,
+    stdout: /host1/,
+    stderr: '',
+  },
+  {
+    name: 'report: nothing to read, exit 2',
+    args: () => {
+      mkdirSync(local('no-results'), { recursive: true });
+      return ['report', local('no-results')];
+    },
+    code: 2,
+    stdout: '',
+    stderr: oneLine(/^mptcp-doctor: no check or probe results in /),
+  },
   { name: 'watch: a bad --interval, exit 2', args: () => ['watch', '--interval', '-1'], code: 2, stdout: '', stderr: oneLine(/^mptcp-doctor: --interval must be 0 to 3600 seconds \(got -1\)$/) },
 ];
 
@@ -393,7 +415,7 @@ describe.skipIf(skip)('every command keeps the conventions (no terminal)', () =>
     const argv = argvFor(c.args(), c.where, c.node);
     const result = await execa(argv[0]!, argv.slice(1), {
       reject: false,
-      timeout: 60_000,
+      timeout: 80_000,
       cwd: dir,
       env: env(c.env?.()),
       extendEnv: false,
@@ -404,7 +426,7 @@ describe.skipIf(skip)('every command keeps the conventions (no terminal)', () =>
     expectText(String(result.stdout) + (String(result.stdout) ? '\n' : ''), c.stdout === '' ? '' : c.stdout, 'stdout');
     expectText(String(result.stderr) + (String(result.stderr) ? '\n' : ''), c.stderr === '' ? '' : c.stderr, 'stderr');
     c.after?.();
-  });
+  }, 90_000);
 });
 
 interface TtyCase {
