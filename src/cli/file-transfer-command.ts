@@ -2,7 +2,7 @@
 // one session (src/session) whose step is the file transfer, the progress bar, the --verbose log,
 // and the JSON fields. The verdict on each connection comes from the session, as for probe.
 import type { Argv } from 'yargs';
-import { FtpError, summarizeReply, type FileTransferResult, type FtpClient, type FtpObserver, type FtpUrl, type ModeRequest } from '../ftp/index.js';
+import { summarizeReply, type FileTransferResult, type FtpClient, type FtpObserver, type FtpUrl, type ModeRequest } from '../ftp/index.js';
 import { readPathManagerView } from '../session/expected-subflows.js';
 import { everyConnectionHeld, type ConnectionRecord } from '../session/record.js';
 import { runSession, type SessionOutcome } from '../session/session.js';
@@ -10,9 +10,9 @@ import type { CounterSnapshot } from '../sys/counters.js';
 import type { Verdict } from '../verdict/verdict.js';
 import type { GlobalOptions } from './command.js';
 import { UsageError } from './errors.js';
-import {
-  checkSharedOptions, ftpSharedOptions, interruptSignal, Scrubber, sessionTarget, sessionTimeouts, type FtpSharedOptions,
-} from './ftp-options.js';
+import { ExitCode, type ExitCodeValue } from './exit-codes.js';
+import { checkSharedOptions, ftpSharedOptions, Scrubber, sessionTarget, sessionTimeouts, type FtpSharedOptions } from './ftp-options.js';
+import { claimInterrupts, InterruptedError, interruptionWord } from './interrupt.js';
 import type { Output } from './output.js';
 import { progressBar } from './progress-bar.js';
 
@@ -21,6 +21,7 @@ export interface FileTransferOptions extends FtpSharedOptions {
   active: boolean;
   mode?: string;
   'require-mptcp': boolean;
+  quiet: boolean;
 }
 
 export function fileTransferOptions<T extends GlobalOptions>(y: Argv<T>) {
@@ -28,13 +29,16 @@ export function fileTransferOptions<T extends GlobalOptions>(y: Argv<T>) {
     .option('continue', { alias: 'C', type: 'boolean', default: false, describe: 'resume a partial transfer (REST for get, SIZE + APPE for put)' })
     .option('active', { type: 'boolean', default: false, describe: 'active mode: EPRT, then PORT' })
     .option('mode', { choices: ['epsv', 'pasv', 'eprt', 'port'] as const, describe: 'one data connection mode only' })
-    .option('require-mptcp', { type: 'boolean', default: false, describe: 'exit 1 unless MPTCP held on every connection' });
+    .option('require-mptcp', { type: 'boolean', default: false, describe: 'exit 1 unless MPTCP held on every connection' })
+    .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'print nothing but errors (no progress, no summary)' });
 }
 
-export function checkFileTransferOptions(options: FileTransferOptions): void {
+export function checkFileTransferOptions(options: GlobalOptions & FileTransferOptions): void {
   checkSharedOptions(options);
   if (Array.isArray(options.mode)) throw new UsageError('give --mode once');
   if (options.active && options.mode && !['eprt', 'port'].includes(options.mode)) throw new UsageError(`--active contradicts --mode ${options.mode}`);
+  if (options.quiet && options.verbose) throw new UsageError('choose one of --quiet and --verbose');
+  if (options.tcp && options['require-mptcp']) throw new UsageError('--require-mptcp contradicts --tcp (plain TCP asked for)');
 }
 
 /** Observer for get/put: the --verbose log of commands, notes and connections. */
@@ -78,8 +82,10 @@ export interface FileTransferSessionOptions {
   transfer(client: FtpClient, onStart: (start: { offset: number; size?: number }) => void): Promise<FileTransferResult>;
   /** Note when there was nothing left to move. */
   alreadyComplete: string;
-  /** Error message when Ctrl-C interrupted it. */
-  interrupted: string;
+  /** Error message when Ctrl-C ("interrupted") or SIGTERM ("terminated") stopped it. */
+  interrupted(word: string): string;
+  /** False when the data itself goes to the terminal (get - on a terminal): no bar across it. */
+  progress?: boolean;
 }
 
 /**
@@ -90,10 +96,11 @@ export interface FileTransferSessionOptions {
 export async function runFileTransfer(request: FileTransferSessionOptions): Promise<FileTransferSession> {
   const { url, options, output } = request;
   const scrubber = new Scrubber();
-  const target = sessionTarget(url, options, scrubber);
-  const bar = await progressBar(output, request.label);
+  // Before the interruption is claimed: Ctrl-C at the password prompt ends the process at once.
+  const target = await sessionTarget(url, options, scrubber);
+  const bar = await progressBar(output, request.label, { quiet: options.quiet || request.progress === false });
   let offset = 0;
-  const interrupt = interruptSignal();
+  const interrupt = claimInterrupts();
   const mode: ModeRequest = (options.mode as ModeRequest | undefined) ?? (options.active ? 'active' : 'passive');
   try {
     const session = await runSession(
@@ -117,10 +124,12 @@ export async function runFileTransfer(request: FileTransferSessionOptions): Prom
         ),
     );
     bar.stop();
-    if (session.failure) {
-      if (interrupt.signal.aborted) throw new FtpError(request.interrupted, 'aborted');
-      throw scrubber.error(session.failure.error);
+    if (interrupt.signal.aborted) {
+      // Stopped cleanly: sockets closed, the .part kept for --continue.
+      const { signal } = interrupt.signal.reason as InterruptedError;
+      throw new InterruptedError(request.interrupted(interruptionWord(signal)), signal);
     }
+    if (session.failure) throw scrubber.error(session.failure.error);
     const result = session.value!;
     const notes = [...session.findings, ...session.notes.map((note) => scrubber.scrub(note))];
     if (!result.transfer) notes.push(request.alreadyComplete);
@@ -134,7 +143,7 @@ export async function runFileTransfer(request: FileTransferSessionOptions): Prom
     };
   } finally {
     bar.stop();
-    interrupt.dispose();
+    interrupt.release();
   }
 }
 
@@ -181,4 +190,40 @@ export function fileTransferJsonFields(transfer: FileTransferSession, options: F
     notes: transfer.notes,
     counters: { client: session.counters.client.mptcp, clientTcp: session.counters.client.tcp },
   };
+}
+
+/** Where get/put print their report: `toStderr` when the data itself owns stdout (get ... -). */
+export interface FileTransferReportTarget {
+  direction: 'download' | 'upload';
+  local: string;
+  remote: string;
+  toStderr: boolean;
+}
+
+/**
+ * The human report of a get or put, and its exit code. By default a summary (what moved, how fast,
+ * and one line on MPTCP); with --verbose the full per-connection report; with --quiet nothing. A
+ * --require-mptcp failure is an error, so it is said on stderr even under --quiet.
+ */
+export async function reportFileTransfer(
+  transfer: FileTransferSession,
+  options: GlobalOptions & FileTransferOptions,
+  output: Output,
+  where: FileTransferReportTarget,
+): Promise<ExitCodeValue> {
+  const { result, notes, bytes, durationMs } = transfer;
+  const connections = transfer.session.records;
+  const fields = fileTransferJsonFields(transfer, options);
+  if (!options.quiet) {
+    // The table renderer loads only for human output (--json skips its start-up cost).
+    const { renderTransfer, renderTransferSummary } = await import('../report/transfer.js');
+    const summary = { ...where, bytes, totalBytes: result.totalBytes, offset: result.offset, durationMs, connections, notes };
+    const color = output.color && !where.toStderr;
+    const text = options.verbose ? renderTransfer(summary, color) : renderTransferSummary(summary, color);
+    if (where.toStderr) output.log(text);
+    else output.out(text);
+  }
+  if (fields.ok) return ExitCode.ok;
+  output.log('mptcp-doctor: MPTCP did not hold on every connection, and --require-mptcp demands it');
+  return ExitCode.problem;
 }

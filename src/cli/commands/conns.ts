@@ -9,6 +9,7 @@ import { renderConnsPrometheus } from '../../report/conns-prometheus.js';
 import { defineCommand } from '../command.js';
 import { CannotRunError, UsageError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
+import { checkInteger } from '../option-checks.js';
 import { writeJson } from '../output.js';
 
 export interface ConnsJson extends ConnsSnapshot {
@@ -22,14 +23,12 @@ export interface ConnsJson extends ConnsSnapshot {
 }
 
 function parsePort(value: number | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  if (!Number.isInteger(value) || value < 1 || value > 65535) throw new UsageError(`--port ${value}: expected 1-65535`);
+  checkInteger('port', value, 1, 65535);
   return value;
 }
 
 function parsePid(value: number | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  if (!Number.isInteger(value) || value < 1) throw new UsageError(`--pid ${value}: expected a process id`);
+  checkInteger('pid', value, 1, 2 ** 22);
   return value;
 }
 

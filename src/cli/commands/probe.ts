@@ -11,7 +11,10 @@ import { renderSparklines } from '../../report/timeline/sparkline.js';
 import type { ProbeMode } from '../../verdict/evidence.js';
 import { defineCommand } from '../command.js';
 import { CannotRunError, UsageError } from '../errors.js';
-import { checkSharedOptions, ftpSharedOptions, interruptSignal, Scrubber, sessionTarget, sessionTimeouts, type FtpSharedOptions } from '../ftp-options.js';
+import { checkFamily } from '../option-checks.js';
+import { checkSharedOptions, ftpSharedOptions, Scrubber, sessionTarget, sessionTimeouts, type FtpSharedOptions } from '../ftp-options.js';
+import { claimInterrupts, InterruptedError } from '../interrupt.js';
+import { probeProgress, progressBar } from '../progress-bar.js';
 
 const MODE_CHOICES = ['passive', 'active', 'epsv', 'pasv', 'eprt', 'port', 'all'] as const;
 
@@ -49,6 +52,7 @@ export const probeCommand = defineCommand<ProbeOptions>({
   async run(options, output) {
     checkSharedOptions(options);
     const url = parseFtpUrl(options.url);
+    checkFamily(url.host, options);
     const modes = parseModes(options.mode);
     const size = parseSize(options.size);
     if (size === undefined || size <= 0) throw new UsageError(`bad --size "${options.size}": use bytes or a size such as 1M, 10M, 1G`);
@@ -62,9 +66,12 @@ export const probeCommand = defineCommand<ProbeOptions>({
     if (options.upload && path) throw new UsageError('--upload needs a server URL (mptcp-doctor serve), not a file');
     // A server may echo the password in a reply that ends up in evidence or an error.
     const scrubber = new Scrubber();
-    const target = { ...sessionTarget(url, options, scrubber), ...(path ? { path } : {}) };
+    const target = { ...(await sessionTarget(url, options, scrubber)), ...(path ? { path } : {}) };
     const timeouts = sessionTimeouts(options);
-    const interrupt = interruptSignal();
+    // On a terminal, runs that take more than a second show their progress (the size is known
+    // when the far end is serve: SIZE bytes down, and as many up with --upload).
+    const progress = probeProgress(await progressBar(output, 'probe'), () => (path ? undefined : size * (options.upload ? 2 : 1)));
+    const interrupt = claimInterrupts();
     try {
       const result = await runProbe({
         target,
@@ -74,7 +81,11 @@ export const probeCommand = defineCommand<ProbeOptions>({
         upload: options.upload,
         timeouts: { connectMs: timeouts.connectMs, replyMs: timeouts.replyMs, idleMs: timeouts.idleMs, runMs: timeouts.maxMs ?? 60_000 },
         signal: interrupt.signal,
+        onProgress: (mode, bytes) => progress.update(mode, bytes),
       });
+      progress.stop();
+      // Stopped by Ctrl-C or SIGTERM: the sockets are closed; a partial report would mislead.
+      if (interrupt.signal.aborted) throw interrupt.signal.reason as InterruptedError;
       // The time series the pictures are drawn from (docs/report.md): in the JSON, the sparklines and the report.
       const timeline = timelineFromProbe(result);
       const sparklines = options.json ? '' : renderSparklines(timeline, output.color, options.verbose);
@@ -90,7 +101,8 @@ export const probeCommand = defineCommand<ProbeOptions>({
       if (error instanceof ProbeCannotRunError) throw new ProbeCannotRunError(scrubber.scrub(error.message), { cause: error.cause });
       throw error;
     } finally {
-      interrupt.dispose();
+      progress.stop();
+      interrupt.release();
     }
   },
 });
