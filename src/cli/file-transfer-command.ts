@@ -8,6 +8,9 @@ import { everyConnectionHeld, type ConnectionRecord } from '../session/record.js
 import { runSession, type SessionOutcome } from '../session/session.js';
 import type { CounterSnapshot } from '../sys/counters.js';
 import type { Verdict } from '../verdict/verdict.js';
+import { timelineFromTransfer } from '../report/timeline/from-transfer.js';
+import type { SessionTimeline } from '../report/timeline/session-timeline.js';
+import { renderSparklines } from '../report/timeline/sparkline.js';
 import type { GlobalOptions } from './command.js';
 import { UsageError } from './errors.js';
 import { ExitCode, type ExitCodeValue } from './exit-codes.js';
@@ -15,6 +18,7 @@ import { checkSharedOptions, ftpSharedOptions, Scrubber, sessionTarget, sessionT
 import { claimInterrupts, InterruptedError, interruptionWord } from './interrupt.js';
 import type { Output } from './output.js';
 import { progressBar } from './progress-bar.js';
+import { REPORT_OPTION, reportTarget, writeReport } from './report-option.js';
 
 export interface FileTransferOptions extends FtpSharedOptions {
   continue: boolean;
@@ -22,6 +26,7 @@ export interface FileTransferOptions extends FtpSharedOptions {
   mode?: string;
   'require-mptcp': boolean;
   quiet: boolean;
+  report?: string;
 }
 
 export function fileTransferOptions<T extends GlobalOptions>(y: Argv<T>) {
@@ -30,7 +35,8 @@ export function fileTransferOptions<T extends GlobalOptions>(y: Argv<T>) {
     .option('active', { type: 'boolean', default: false, describe: 'active mode: EPRT, then PORT' })
     .option('mode', { choices: ['epsv', 'pasv', 'eprt', 'port'] as const, describe: 'one data connection mode only' })
     .option('require-mptcp', { type: 'boolean', default: false, describe: 'exit 1 unless MPTCP held on every connection' })
-    .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'print nothing but errors (no progress, no summary)' });
+    .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'print nothing but errors (no progress, no summary)' })
+    .option('report', REPORT_OPTION);
 }
 
 export function checkFileTransferOptions(options: GlobalOptions & FileTransferOptions): void {
@@ -70,6 +76,8 @@ export interface FileTransferSession {
   durationMs: number;
   /** What the client noted, what the counters say (stalls), and an already complete file. */
   notes: string[];
+  /** The time series of every connection, as the JSON, the sparklines and the HTML report carry it. */
+  timeline: SessionTimeline;
 }
 
 export interface FileTransferSessionOptions {
@@ -86,6 +94,8 @@ export interface FileTransferSessionOptions {
   interrupted(word: string): string;
   /** False when the data itself goes to the terminal (get - on a terminal): no bar across it. */
   progress?: boolean;
+  /** What the reports call each end: the remote URL without password, the transfer's direction. */
+  display: { remote: string; direction: 'download' | 'upload' };
 }
 
 /**
@@ -98,6 +108,7 @@ export async function runFileTransfer(request: FileTransferSessionOptions): Prom
   const scrubber = new Scrubber();
   // Before the interruption is claimed: Ctrl-C at the password prompt ends the process at once.
   const target = await sessionTarget(url, options, scrubber);
+  const report = await reportTarget(options.report);
   const bar = await progressBar(output, request.label, { quiet: options.quiet || request.progress === false });
   let offset = 0;
   const interrupt = claimInterrupts();
@@ -133,14 +144,19 @@ export async function runFileTransfer(request: FileTransferSessionOptions): Prom
     const result = session.value!;
     const notes = [...session.findings, ...session.notes.map((note) => scrubber.scrub(note))];
     if (!result.transfer) notes.push(request.alreadyComplete);
-    return {
-      result,
-      security: target.security,
-      session,
-      bytes: result.transfer?.bytes ?? 0,
-      durationMs: result.transfer?.durationMs ?? 0,
+    const bytes = result.transfer?.bytes ?? 0;
+    const durationMs = result.transfer?.durationMs ?? 0;
+    const timeline = timelineFromTransfer({
+      command: request.label === 'put' ? 'put' : 'get',
+      target: request.display.remote,
+      direction: request.display.direction,
+      bytes,
+      durationMs,
       notes,
-    };
+      session,
+    });
+    if (report) await writeReport(report, timeline, (html) => scrubber.scrub(html));
+    return { result, security: target.security, session, bytes, durationMs, notes, timeline };
   } finally {
     bar.stop();
     interrupt.release();
@@ -149,6 +165,8 @@ export async function runFileTransfer(request: FileTransferSessionOptions): Prom
 
 /** The JSON fields get/v1 and put/v1 share. */
 export interface FileTransferJsonFields {
+  /** Every connection's time series (docs/report.md), as probe --json carries it. */
+  timeline: SessionTimeline;
   /** Bytes moved by this run. */
   bytes: number;
   /** Size of the file at the end (resume offset + bytes). */
@@ -175,6 +193,7 @@ export function fileTransferJsonFields(transfer: FileTransferSession, options: F
   const { result, bytes, durationMs, session } = transfer;
   const held = everyConnectionHeld(session.records);
   return {
+    timeline: transfer.timeline,
     bytes,
     totalBytes: result.totalBytes,
     offset: result.offset,
@@ -219,7 +238,12 @@ export async function reportFileTransfer(
     const { renderTransfer, renderTransferSummary } = await import('../report/transfer.js');
     const summary = { ...where, bytes, totalBytes: result.totalBytes, offset: result.offset, durationMs, connections, notes };
     const color = output.color && !where.toStderr;
-    const text = options.verbose ? renderTransfer(summary, color) : renderTransferSummary(summary, color);
+    let text = options.verbose ? renderTransfer(summary, color) : renderTransferSummary(summary, color);
+    if (options.verbose) {
+      // The same series as the HTML report, as a line per subflow.
+      const sparklines = renderSparklines(transfer.timeline, color, true);
+      if (sparklines) text = `${text.replace(/\n$/, '')}\n\n${sparklines}\n`;
+    }
     if (where.toStderr) output.log(text);
     else output.out(text);
   }

@@ -1,5 +1,8 @@
 // get's connection records carry the same samples as probe's: the transfer adapter turns what
-// `get --json` prints into the timeline the report and sparklines draw (ready for get/put --report).
+// `get --json` prints into the timeline the report and sparklines draw; get and put --report and -v.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { ConnectionRecord } from '../../src/session/record.js';
@@ -62,5 +65,45 @@ describe('get --json -> timeline', () => {
       control!.subflows[0]!.label,
       data!.subflows[0]!.label,
     ]);
+  });
+});
+
+describe('get and put --report, --json timeline and -v sparklines', () => {
+  let serve: ProbeServer;
+  let dir: string;
+  beforeAll(async () => {
+    serve = await startServer({ host: '127.0.0.1', port: 0 });
+    dir = mkdtempSync(path.join(tmpdir(), 'transfer-report-'));
+  });
+  afterAll(async () => {
+    await serve.close(0);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('get --report writes the page, --json carries the timeline, -v draws a sparkline per subflow', async () => {
+    const report = path.join(dir, 'get.html');
+    const run = await execa('node', [cli, 'get', `ftp://127.0.0.1:${serve.port}/probe/8M`, '/dev/null', '--json', '--report', report], { reject: false, timeout: 60_000 });
+    expect(run.exitCode).toBe(0);
+    const json = JSON.parse(run.stdout);
+    expect(json.timeline).toMatchObject({ command: 'get', groups: [{ label: 'download' }] });
+    const html = readFileSync(report, 'utf8');
+    expect(html).toContain('<svg');
+    expect(html).toContain('mptcp-doctor get report');
+    const verbose = await execa('node', [cli, 'get', `ftp://127.0.0.1:${serve.port}/probe/8M`, '/dev/null', '-v'], { reject: false, timeout: 60_000, env: { NO_COLOR: '1' } });
+    expect(verbose.exitCode).toBe(0);
+    expect(verbose.stdout).toMatch(/data epsv/);
+    expect(verbose.stdout).toMatch(/[▁▂▃▄▅▆▇█]/);
+  });
+
+  test('put --report writes the page; a bad --report path is a usage error before anything moves', async () => {
+    const file = path.join(dir, 'up.bin');
+    writeFileSync(file, Buffer.alloc(1 << 20, 3));
+    const report = path.join(dir, 'put.html');
+    const run = await execa('node', [cli, 'put', file, `ftp://127.0.0.1:${serve.port}/upload/`, '--report', report], { reject: false, timeout: 60_000 });
+    expect(run.exitCode).toBe(0);
+    expect(readFileSync(report, 'utf8')).toContain('mptcp-doctor put report');
+    const bad = await execa('node', [cli, 'put', file, `ftp://127.0.0.1:${serve.port}/upload/`, '--report', dir], { reject: false, timeout: 60_000 });
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toContain('is a directory');
   });
 });

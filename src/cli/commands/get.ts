@@ -93,6 +93,7 @@ export const getCommand = defineCommand<GetOptions>({
       options,
       output,
       label: 'get',
+      display: { remote: url.display, direction: 'download' },
       transfer: (client, onStart) =>
         downloadFile(client, { remotePath: url.path, target, force: options.force, resume: options.continue, onStart }),
       alreadyComplete: `${partPath(local)} was already complete`,

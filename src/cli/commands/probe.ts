@@ -5,16 +5,16 @@ import { ProbeCannotRunError } from '../../probe/errors.js';
 import { ALL_PROBE_MODES, DEFAULT_PROBE_MODES, probeExitCode, runProbe } from '../../probe/probe.js';
 import { parseSize } from '../../protocol/size.js';
 import { renderProbe } from '../../report/probe.js';
-import { checkReportPath, ReportPathError, ReportWriteError, writeHtmlReport } from '../../report/report-file.js';
 import { timelineFromProbe } from '../../report/timeline/from-probe.js';
 import { renderSparklines } from '../../report/timeline/sparkline.js';
 import type { ProbeMode } from '../../verdict/evidence.js';
 import { defineCommand } from '../command.js';
-import { CannotRunError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import { checkFamily } from '../option-checks.js';
 import { checkSharedOptions, ftpSharedOptions, Scrubber, sessionTarget, sessionTimeouts, type FtpSharedOptions } from '../ftp-options.js';
 import { claimInterrupts, InterruptedError } from '../interrupt.js';
 import { probeProgress, progressBar } from '../progress-bar.js';
+import { REPORT_OPTION, reportTarget, writeReport } from '../report-option.js';
 
 const MODE_CHOICES = ['passive', 'active', 'epsv', 'pasv', 'eprt', 'port', 'all'] as const;
 
@@ -46,7 +46,7 @@ export const probeCommand = defineCommand<ProbeOptions>({
         .option('mode', { type: 'string', array: true, describe: 'passive, active, epsv, pasv, eprt, port, or all (default: passive then active)' })
         .option('size', { type: 'string', default: '1M', describe: 'size of /probe/<size> when the far end is mptcp-doctor serve' })
         .option('upload', { type: 'boolean', default: false, describe: 'also upload SIZE bytes (mptcp-doctor serve only)' })
-        .option('report', { type: 'string', describe: 'also write a self-contained HTML report (charts per subflow) to FILE' }),
+        .option('report', REPORT_OPTION),
       { timeout: 15, idleTimeout: 15, maxTime: 60, maxTimeScope: 'each run (one per data mode)' },
     ) as never,
   async run(options, output) {
@@ -56,12 +56,7 @@ export const probeCommand = defineCommand<ProbeOptions>({
     const modes = parseModes(options.mode);
     const size = parseSize(options.size);
     if (size === undefined || size <= 0) throw new UsageError(`bad --size "${options.size}": use bytes or a size such as 1M, 10M, 1G`);
-    const report =
-      options.report === undefined
-        ? undefined
-        : await checkReportPath(options.report).catch((error: unknown) => {
-            throw error instanceof ReportPathError ? new UsageError(error.message) : error;
-          });
+    const report = await reportTarget(options.report);
     const path = url.isDirectory || url.path === '' ? undefined : url.path;
     if (options.upload && path) throw new UsageError('--upload needs a server URL (mptcp-doctor serve), not a file');
     // A server may echo the password in a reply that ends up in evidence or an error.
@@ -91,11 +86,7 @@ export const probeCommand = defineCommand<ProbeOptions>({
       const sparklines = options.json ? '' : renderSparklines(timeline, output.color, options.verbose);
       const text = options.json ? JSON.stringify({ ...result, timeline }, null, 2) : renderProbe(result, output.color, options.verbose) + (sparklines ? `\n\n${sparklines}` : '');
       output.out(scrubber.scrub(text));
-      if (report) {
-        await writeHtmlReport(report, timeline, (html) => scrubber.scrub(html)).catch((error: unknown) => {
-          throw error instanceof ReportWriteError ? new CannotRunError(error.message) : error;
-        });
-      }
+      if (report) await writeReport(report, timeline, (html) => scrubber.scrub(html));
       return probeExitCode(result);
     } catch (error) {
       if (error instanceof ProbeCannotRunError) throw new ProbeCannotRunError(scrubber.scrub(error.message), { cause: error.cause });

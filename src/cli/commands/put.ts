@@ -48,16 +48,17 @@ export const putCommand = defineCommand<PutOptions>({
     }
     if (!isFile) throw new UsageError(`${options.file} is not a regular file`);
 
+    const display = url.isDirectory || !url.path ? `${url.display}${encodeURIComponent(basename(options.file))}` : url.display;
     const transfer = await runFileTransfer({
       url,
       options,
       output,
       label: 'put',
+      display: { remote: display, direction: 'upload' },
       transfer: (client, onStart) => uploadFile(client, { localPath: options.file, remotePath, resume: options.continue, onStart }),
       alreadyComplete: 'the remote file was already complete',
       interrupted: (word) => `${word} (resume with --continue)`,
     });
-    const display = url.isDirectory || !url.path ? `${url.display}${encodeURIComponent(basename(options.file))}` : url.display;
     if (options.json) {
       const json: PutJson = {
         schema: 'mptcp-doctor/put/v1',
