@@ -37,3 +37,22 @@ export function processOutput(options: { noColor?: boolean } = {}): Output {
 export function writeJson(output: Output, value: unknown): void {
   output.out(JSON.stringify(value, null, 2));
 }
+
+/**
+ * A report to --output FILE (written atomically: a textfile collector never reads half of it) or,
+ * without it, to stdout. A file that cannot be written means the tool could not finish (exit 3).
+ */
+export async function emitReport(output: Output, text: string, file: string | undefined, verbose: boolean): Promise<void> {
+  if (!file) {
+    output.out(text);
+    return;
+  }
+  const { writeFileAtomic } = await import('../sys/atomic-write.js');
+  const { CannotRunError } = await import('./errors.js');
+  try {
+    await writeFileAtomic(file, text);
+  } catch (error) {
+    throw new CannotRunError(`cannot write ${file}: ${(error as { code?: string }).code ?? (error as Error).message}`);
+  }
+  if (verbose) output.log(`wrote ${file}`);
+}
