@@ -10,10 +10,12 @@
 //   to accept() as a plain TCP socket (no ULP) on the MPTCP listener's port: a handshake fallback;
 // - a connection that fell back later keeps its MPTCP socket, with mptcp_info's FALLBACK flag.
 import net from 'node:net';
-import { totalSubflows } from '../native/decode-mptcp-info.js';
+import { MPTCP_INFO_FLAG_FALLBACK, MPTCP_INFO_FLAG_REMOTE_KEY_RECEIVED } from '../native/decode-mptcp-info.js';
 import type { SocketOwner } from '../sys/socket-owners.js';
-import type { DiagSocket, Endpoint, TcpStateName } from './inet-diag.js';
+import { AddressNames, DiagCursor, dumpDescription, MptcpInfoFields, SubflowFields, walkDump } from './diag-walk.js';
+import { TCP_LISTEN, TCP_STATES, type Endpoint, type TcpStateName } from './inet-diag.js';
 import { formatToken } from './socket-token.js';
+import { decodeSubflowFlags } from './ulp-info.js';
 
 export interface SubflowView {
   local: Endpoint;
@@ -117,11 +119,24 @@ export interface ConnsSnapshot {
 }
 
 export interface ConnsInput {
-  /** Every MPTCP socket of the namespace (IPv4 and IPv6 dumps). */
-  mptcp: readonly DiagSocket[];
-  /** Every TCP socket, with ULP info. */
-  tcp: readonly DiagSocket[];
-  owners: ReadonlyMap<number, SocketOwner[]>;
+  /**
+   * sock_diag replies for every MPTCP socket of the namespace (the IPv4 and the IPv6 dump), as the
+   * kernel sent them, with mptcp_info (INET_DIAG_INFO).
+   */
+  mptcp: readonly Buffer[];
+  /** The same for every TCP socket, with INET_DIAG_INFO asked for (the kernel then adds the ULP info). */
+  tcp: readonly Buffer[];
+  /**
+   * Socket inode to the processes holding it. The lists are shared by the views built from them
+   * (one per process in readSocketOwners): nothing may change them.
+   */
+  owners: ReadonlyMap<number, readonly SocketOwner[]>;
+}
+
+export interface ConnsBuild {
+  snapshot: ConnsSnapshot;
+  /** A dump the kernel flagged as inconsistent (sockets came and went while it was read). */
+  interrupted: boolean;
 }
 
 export function formatEndpoint(endpoint: Endpoint): string {
@@ -132,10 +147,16 @@ function isWildcard(address: string): boolean {
   return address === '0.0.0.0' || address === '::';
 }
 
-/** Does a socket bound to `local` belong to listener `listener` (same port, same or wildcard address)? */
-function acceptedOn(listener: DiagSocket, local: Endpoint, family: 4 | 6): boolean {
-  if (listener.local.port !== local.port) return false;
-  if (listener.local.address === local.address) return true;
+/** What the model keeps of a listening socket. */
+interface ListeningSocket {
+  family: 4 | 6;
+  local: Endpoint;
+  inode: number;
+}
+
+/** Does a socket bound to `address`:`port` belong to `listener` (same port, same or wildcard address)? */
+function acceptedOn(listener: ListeningSocket, address: string, family: 4 | 6): boolean {
+  if (listener.local.address === address) return true;
   if (!isWildcard(listener.local.address)) return false;
   // An IPv6 wildcard listener also takes IPv4 clients (as ::ffff:a.b.c.d) unless it is v6only; an IPv4
   // one takes only IPv4.
@@ -143,9 +164,9 @@ function acceptedOn(listener: DiagSocket, local: Endpoint, family: 4 | 6): boole
 }
 
 class ListenerIndex {
-  private readonly byPort = new Map<number, DiagSocket[]>();
+  private readonly byPort = new Map<number, ListeningSocket[]>();
 
-  constructor(listeners: readonly DiagSocket[]) {
+  constructor(listeners: readonly ListeningSocket[]) {
     for (const listener of listeners) {
       const list = this.byPort.get(listener.local.port);
       if (list) list.push(listener);
@@ -153,136 +174,280 @@ class ListenerIndex {
     }
   }
 
-  /** The most specific listener a socket bound to `local` was accepted on. */
-  find(local: Endpoint, family: 4 | 6): DiagSocket | undefined {
-    const candidates = (this.byPort.get(local.port) ?? []).filter((l) => acceptedOn(l, local, family));
-    return candidates.find((l) => l.local.address === local.address) ?? candidates[0];
+  /** The most specific listener a socket bound to `address`:`port` was accepted on. */
+  find(address: string, port: number, family: 4 | 6): ListeningSocket | undefined {
+    const candidates = this.byPort.get(port);
+    if (candidates === undefined) return undefined;
+    let first: ListeningSocket | undefined;
+    for (const listener of candidates) {
+      if (!acceptedOn(listener, address, family)) continue;
+      if (listener.local.address === address) return listener;
+      first ??= listener;
+    }
+    return first;
   }
 }
 
-function listenerId(kind: 'mptcp' | 'tcp', socket: DiagSocket): string {
+function listenerId(kind: 'mptcp' | 'tcp', socket: ListeningSocket): string {
   return `${kind} ${formatEndpoint(socket.local)}`;
 }
 
-function subflowView(socket: DiagSocket): SubflowView {
-  const mptcp = socket.ulp?.mptcp;
-  const flags = mptcp?.flagLetters ?? '';
-  return {
-    local: socket.local,
-    remote: socket.remote,
-    state: socket.state,
-    ...(mptcp?.idLocal !== undefined ? { localId: mptcp.idLocal } : {}),
-    ...(mptcp?.idRemote !== undefined ? { remoteId: mptcp.idRemote } : {}),
-    flags,
-    backup: /[Bb]/.test(flags),
-    join: /[Jj]/.test(flags),
-  };
+const MPTCP_DUMP = dumpDescription('mptcp');
+const TCP_DUMP = dumpDescription('tcp');
+const NO_OWNERS: readonly SocketOwner[] = Object.freeze([]);
+
+const SUBFLOW_FLAG_JOIN = (1 << 2) | (1 << 3);
+const SUBFLOW_FLAG_BACKUP = (1 << 4) | (1 << 5);
+const subflowLetters = new Map<number, string>();
+/** ss's letters for a subflow's flags, made once per distinct set. */
+function subflowFlagLetters(flags: number): string {
+  let letters = subflowLetters.get(flags);
+  if (letters === undefined) {
+    letters = decodeSubflowFlags(flags).flagLetters;
+    subflowLetters.set(flags, letters);
+  }
+  return letters;
+}
+
+/** mptcp_info flags by name, one shared array per combination (nothing changes them). */
+const infoFlagNames = new Map<number, string[]>();
+function connectionFlags(fallback: boolean, remoteKey: boolean, checksums: boolean): string[] {
+  const key = (fallback ? 1 : 0) | (remoteKey ? 2 : 0) | (checksums ? 4 : 0);
+  let names = infoFlagNames.get(key);
+  if (names === undefined) {
+    names = [];
+    if (fallback) names.push('fallback');
+    if (remoteKey) names.push('remote-key');
+    if (checksums) names.push('checksums');
+    infoFlagNames.set(key, names);
+  }
+  return names;
+}
+
+function tcpStateName(code: number): TcpStateName {
+  return TCP_STATES[code] ?? 'unknown';
+}
+
+/**
+ * Builds the model from sock_diag replies as they arrive, each walked in place (diag-walk.ts) and
+ * then free to go: a view is made once per connection and subflow, directly from the bytes. Three
+ * phases, in this order, because each matches against the one before: listeners (addListeners,
+ * from both protocols: the kernel dumps MPTCP listeners after the connections, so they need a pass
+ * or a dump of their own), TCP sockets (addTcp: subflows by their connection's token; plain TCP
+ * sockets accepted on listeners), MPTCP connections (addMptcp). A reply may come whole or in pieces
+ * of whole datagrams; listening sockets are skipped by addTcp and addMptcp, so the same replies
+ * can go through every phase.
+ */
+export class ConnsBuilder {
+  private readonly names = new AddressNames();
+  private readonly cursor = new DiagCursor();
+  private readonly subflow = new SubflowFields();
+  private readonly info = new MptcpInfoFields();
+  private owners: ReadonlyMap<number, readonly SocketOwner[]> = new Map();
+  private interrupted = false;
+  private readonly mptcpListeners: ListeningSocket[] = [];
+  private readonly tcpListeners: ListeningSocket[] = [];
+  private mptcpIndex: ListenerIndex | undefined;
+  private tcpIndex: ListenerIndex | undefined;
+  private readonly subflowsByToken = new Map<number, SubflowView[]>();
+  private readonly connections: ConnectionView[] = [];
+  private readonly plainConnections: ConnectionView[] = [];
+  private readonly tcpAccepted = new Map<string, { connections: number; peers: Set<string> }>();
+
+  /** The processes holding each socket inode, for the views made from now on and the listeners. */
+  setOwners(owners: ReadonlyMap<number, readonly SocketOwner[]>): void {
+    this.owners = owners;
+  }
+
+  private owned(inode: number): SocketOwner[] {
+    return (inode === 0 ? NO_OWNERS : this.owners.get(inode) ?? NO_OWNERS) as SocketOwner[];
+  }
+
+  private listening(s: DiagCursor): ListeningSocket {
+    return { family: s.family, local: { address: this.names.local(s), port: s.localPort }, inode: s.inode };
+  }
+
+  /** Phase 1: the listening sockets of a reply (`protocol` says which dump it is), the rest skipped. */
+  addListeners(protocol: 'mptcp' | 'tcp', reply: Buffer): void {
+    const walk = walkDump(reply, protocol === 'mptcp' ? MPTCP_DUMP : TCP_DUMP, (s) => {
+      if (s.state !== TCP_LISTEN) return;
+      if (protocol === 'mptcp') this.mptcpListeners.push(this.listening(s));
+      // An MPTCP listener is mirrored by a TCP listener with the "mptcp" ULP: not a plain one.
+      else if (!s.isMptcpSubflow()) this.tcpListeners.push(this.listening(s));
+    }, this.cursor);
+    this.interrupted ||= walk.interrupted;
+  }
+
+  private indexes(): { mptcp: ListenerIndex; tcp: ListenerIndex } {
+    this.mptcpIndex ??= new ListenerIndex(this.mptcpListeners);
+    this.tcpIndex ??= new ListenerIndex(this.tcpListeners);
+    return { mptcp: this.mptcpIndex, tcp: this.tcpIndex };
+  }
+
+  /**
+   * Phase 2: TCP sockets. Subflows go by the token of their connection (listeners' subflows carry
+   * token 0); plain TCP sockets accepted on an MPTCP listener's port are handshake fallbacks.
+   * Subflows (ULP "mptcp", including MP_JOINs that arrive on the listener's port) are not.
+   */
+  addTcp(reply: Buffer): void {
+    const { mptcp: mptcpIndex, tcp: tcpIndex } = this.indexes();
+    const { names, subflow, subflowsByToken, tcpAccepted } = this;
+    const walk = walkDump(reply, TCP_DUMP, (s) => {
+      const state = s.state;
+      if (state === TCP_LISTEN) return;
+      if (s.isMptcpSubflow()) {
+        if (!s.readSubflow(subflow)) return;
+        const token = subflow.tokenLocal;
+        if (!token) return;
+        const flags = subflow.flags;
+        // Every key, as for connections below.
+        const view: SubflowView = {
+          local: { address: names.local(s), port: s.localPort },
+          remote: { address: names.remote(s), port: s.remotePort },
+          state: tcpStateName(state),
+          localId: subflow.idLocal,
+          remoteId: subflow.idRemote,
+          flags: subflowFlagLetters(flags),
+          backup: (flags & SUBFLOW_FLAG_BACKUP) !== 0,
+          join: (flags & SUBFLOW_FLAG_JOIN) !== 0,
+        };
+        const list = subflowsByToken.get(token);
+        if (list) list.push(view);
+        else subflowsByToken.set(token, [view]);
+        return;
+      }
+      const family = s.family;
+      const localAddress = names.local(s);
+      const localPort = s.localPort;
+      const listener = mptcpIndex.find(localAddress, localPort, family);
+      if (!listener) {
+        const plain = tcpIndex.find(localAddress, localPort, family);
+        if (plain) {
+          const id = listenerId('tcp', plain);
+          let entry = tcpAccepted.get(id);
+          if (!entry) {
+            entry = { connections: 0, peers: new Set<string>() };
+            tcpAccepted.set(id, entry);
+          }
+          entry.connections += 1;
+          entry.peers.add(names.remote(s));
+        }
+        return;
+      }
+      const inode = s.inode;
+      // Every key of a view, in the same order, even without a value (undefined, which JSON leaves
+      // out): one object shape for all views, which V8 builds and serializes fastest.
+      this.plainConnections.push({
+        socket: 'tcp',
+        state: 'fallback',
+        fallback: 'handshake',
+        accepted: true,
+        family,
+        local: { address: localAddress, port: localPort },
+        remote: { address: names.remote(s), port: s.remotePort },
+        tcpState: tcpStateName(state),
+        token: undefined,
+        subflowCount: 0,
+        subflows: [],
+        bytesSent: undefined,
+        bytesReceived: undefined,
+        bytesRetransmitted: undefined,
+        retransmits: undefined,
+        flags: connectionFlags(false, false, false),
+        addAddrSignal: undefined,
+        addAddrAccepted: undefined,
+        listener: listenerId('mptcp', listener),
+        processes: this.owned(inode),
+        inode,
+        uid: s.uid,
+      });
+    }, this.cursor);
+    this.interrupted ||= walk.interrupted;
+  }
+
+  /** Phase 3: MPTCP connections, with the subflows phase 2 found for their token. */
+  addMptcp(reply: Buffer): void {
+    const { mptcp: mptcpIndex } = this.indexes();
+    const { names, info, subflowsByToken } = this;
+    const walk = walkDump(reply, MPTCP_DUMP, (s) => {
+      const state = s.state;
+      if (state === TCP_LISTEN) return;
+      const hasInfo = s.readMptcpInfo(info);
+      const fellBack = hasInfo && (info.flags & MPTCP_INFO_FLAG_FALLBACK) !== 0;
+      const remoteKey = hasInfo && (info.flags & MPTCP_INFO_FLAG_REMOTE_KEY_RECEIVED) !== 0;
+      const family = s.family;
+      const localAddress = names.local(s);
+      const localPort = s.localPort;
+      const listener = mptcpIndex.find(localAddress, localPort, family);
+      const token = hasInfo ? info.token : 0;
+      const subflows = token !== 0 ? subflowsByToken.get(token) ?? [] : [];
+      const inode = s.inode;
+      this.connections.push({
+        socket: 'mptcp',
+        state: fellBack ? 'fallback' : 'mptcp',
+        // REMOTE_KEY_RECEIVED is set once the peer's key arrived (SYN-ACK, or third ACK on the server):
+        // a fallback without it happened in the handshake.
+        fallback: fellBack ? (remoteKey ? 'after-handshake' : 'handshake') : undefined,
+        accepted: listener !== undefined,
+        family,
+        local: { address: localAddress, port: localPort },
+        remote: { address: names.remote(s), port: s.remotePort },
+        tcpState: tcpStateName(state),
+        token: token !== 0 ? formatToken(token) : undefined,
+        // totalSubflows (decode-mptcp-info.ts): subflows_total where the kernel has it (6.8+), else
+        // the additional ones plus the first.
+        subflowCount: hasInfo ? Math.max(info.subflowsTotal ?? info.subflows + 1, subflows.length) : subflows.length,
+        subflows,
+        bytesSent: hasInfo ? info.bytesSent : undefined,
+        bytesReceived: hasInfo ? info.bytesReceived : undefined,
+        bytesRetransmitted: hasInfo ? info.bytesRetrans : undefined,
+        retransmits: hasInfo ? info.retransmits : undefined,
+        flags: connectionFlags(fellBack, remoteKey, hasInfo && info.csumEnabled === true),
+        addAddrSignal: hasInfo ? info.addAddrSignal : undefined,
+        addAddrAccepted: hasInfo ? info.addAddrAccepted : undefined,
+        listener: listener ? listenerId('mptcp', listener) : undefined,
+        processes: this.owned(inode),
+        inode,
+        uid: s.uid,
+      });
+    }, this.cursor);
+    this.interrupted ||= walk.interrupted;
+  }
+
+  /** The snapshot: MPTCP connections, then plain TCP ones accepted on MPTCP listeners; the listeners. */
+  finish(): ConnsBuild {
+    const connections = this.connections;
+    for (const c of this.plainConnections) connections.push(c);
+    // Listeners' process lists are copies: merging SO_REUSEPORT listeners adds to them.
+    const listeners: ListenerView[] = [
+      ...this.mptcpListeners.map((s) => emptyListener('mptcp', s, [...this.owned(s.inode)])),
+      ...this.tcpListeners.map((s) => {
+        const view = emptyListener('tcp', s, [...this.owned(s.inode)]);
+        const accepted = this.tcpAccepted.get(view.id);
+        if (accepted) {
+          view.connections = accepted.connections;
+          view.peers = [...accepted.peers].sort();
+        }
+        return view;
+      }),
+    ];
+    return { snapshot: summarize(connections, mergeSameEndpoint(listeners)), interrupted: this.interrupted };
+  }
+}
+
+/** The model of whole dump replies (every socket of each, listeners included). */
+export function buildConns(input: ConnsInput): ConnsBuild {
+  const builder = new ConnsBuilder();
+  builder.setOwners(input.owners);
+  for (const reply of input.mptcp) builder.addListeners('mptcp', reply);
+  for (const reply of input.tcp) builder.addListeners('tcp', reply);
+  for (const reply of input.tcp) builder.addTcp(reply);
+  for (const reply of input.mptcp) builder.addMptcp(reply);
+  return builder.finish();
 }
 
 export function buildConnsSnapshot(input: ConnsInput): ConnsSnapshot {
-  const owners = (inode: number) => (inode === 0 ? [] : [...(input.owners.get(inode) ?? [])]);
-  const mptcpListeners = input.mptcp.filter((s) => s.state === 'listen');
-  const tcpListeners = input.tcp.filter((s) => s.state === 'listen' && s.ulp?.name !== 'mptcp');
-  const mptcpIndex = new ListenerIndex(mptcpListeners);
-  const tcpIndex = new ListenerIndex(tcpListeners);
-
-  // Subflows by the token of their connection (listeners' subflows carry token 0).
-  const subflowsByToken = new Map<number, DiagSocket[]>();
-  for (const socket of input.tcp) {
-    const token = socket.ulp?.mptcp?.tokenLocal;
-    if (socket.ulp?.name !== 'mptcp' || !token || socket.state === 'listen') continue;
-    const list = subflowsByToken.get(token);
-    if (list) list.push(socket);
-    else subflowsByToken.set(token, [socket]);
-  }
-
-  const connections: ConnectionView[] = [];
-  for (const socket of input.mptcp) {
-    if (socket.state === 'listen') continue;
-    const info = socket.mptcpInfo;
-    const fellBack = info?.fallback ?? false;
-    const listener = mptcpIndex.find(socket.local, socket.family);
-    const subflows = (info && info.token !== 0 ? subflowsByToken.get(info.token) ?? [] : []).map(subflowView);
-    const flags: string[] = [];
-    if (info?.fallback) flags.push('fallback');
-    if (info?.remoteKeyReceived) flags.push('remote-key');
-    if (info?.csumEnabled) flags.push('checksums');
-    connections.push({
-      socket: 'mptcp',
-      state: fellBack ? 'fallback' : 'mptcp',
-      // REMOTE_KEY_RECEIVED is set once the peer's key arrived (SYN-ACK, or third ACK on the server):
-      // a fallback without it happened in the handshake.
-      ...(fellBack ? { fallback: info!.remoteKeyReceived ? 'after-handshake' as const : 'handshake' as const } : {}),
-      accepted: listener !== undefined,
-      family: socket.family,
-      local: socket.local,
-      remote: socket.remote,
-      tcpState: socket.state,
-      ...(info && info.token !== 0 ? { token: formatToken(info.token) } : {}),
-      subflowCount: info ? Math.max(totalSubflows(info), subflows.length) : subflows.length,
-      subflows,
-      ...(info?.bytesSent !== undefined ? { bytesSent: info.bytesSent } : {}),
-      ...(info?.bytesReceived !== undefined ? { bytesReceived: info.bytesReceived } : {}),
-      ...(info?.bytesRetrans !== undefined ? { bytesRetransmitted: info.bytesRetrans } : {}),
-      ...(info?.retransmits !== undefined ? { retransmits: info.retransmits } : {}),
-      flags,
-      ...(info ? { addAddrSignal: info.addAddrSignal, addAddrAccepted: info.addAddrAccepted } : {}),
-      ...(listener ? { listener: listenerId('mptcp', listener) } : {}),
-      processes: owners(socket.inode),
-      inode: socket.inode,
-      uid: socket.uid,
-    });
-  }
-
-  // Plain TCP sockets accepted on an MPTCP listener's port: handshake fallbacks. Subflows (ULP
-  // "mptcp", including MP_JOINs that arrive on the listener's port) are not.
-  const tcpAccepted = new Map<string, { connections: number; peers: Set<string> }>();
-  for (const socket of input.tcp) {
-    if (socket.state === 'listen' || socket.ulp?.name === 'mptcp') continue;
-    const listener = mptcpIndex.find(socket.local, socket.family);
-    if (!listener) {
-      const plain = tcpIndex.find(socket.local, socket.family);
-      if (plain) {
-        const id = listenerId('tcp', plain);
-        const entry = tcpAccepted.get(id) ?? { connections: 0, peers: new Set<string>() };
-        entry.connections += 1;
-        entry.peers.add(socket.remote.address);
-        tcpAccepted.set(id, entry);
-      }
-      continue;
-    }
-    connections.push({
-      socket: 'tcp',
-      state: 'fallback',
-      fallback: 'handshake',
-      accepted: true,
-      family: socket.family,
-      local: socket.local,
-      remote: socket.remote,
-      tcpState: socket.state,
-      subflowCount: 0,
-      subflows: [],
-      flags: [],
-      listener: listenerId('mptcp', listener),
-      processes: owners(socket.inode),
-      inode: socket.inode,
-      uid: socket.uid,
-    });
-  }
-
-  const listeners: ListenerView[] = [
-    ...mptcpListeners.map((s) => emptyListener('mptcp', s, owners(s.inode))),
-    ...tcpListeners.map((s) => {
-      const view = emptyListener('tcp', s, owners(s.inode));
-      const accepted = tcpAccepted.get(view.id);
-      if (accepted) {
-        view.connections = accepted.connections;
-        view.peers = [...accepted.peers].sort();
-      }
-      return view;
-    }),
-  ];
-  return summarize(connections, mergeSameEndpoint(listeners));
+  return buildConns(input).snapshot;
 }
 
 /** SO_REUSEPORT gives several listening sockets one endpoint: one view each, their processes together. */
@@ -301,7 +466,7 @@ function mergeSameEndpoint(listeners: ListenerView[]): ListenerView[] {
   return [...byId.values()];
 }
 
-function emptyListener(kind: 'mptcp' | 'tcp', socket: DiagSocket, processes: SocketOwner[]): ListenerView {
+function emptyListener(kind: 'mptcp' | 'tcp', socket: ListeningSocket, processes: SocketOwner[]): ListenerView {
   return {
     id: listenerId(kind, socket),
     kind,

@@ -1,5 +1,6 @@
 // Human report of `conns`: one summary line, the programs, the listeners, then every connection
-// with its subflows. Padded columns, not `table`: a busy host lists tens of thousands of rows.
+// with its subflows. Padded columns, not `table`: a busy host lists tens of thousands of rows, which
+// connsReportPieces hands out a few hundred at a time.
 import type { ConnectionView, ConnsSnapshot, ListenerView, ProcessSummary } from '../kernel/host-connections.js';
 import { formatEndpoint } from '../kernel/host-connections.js';
 import type { SocketOwner } from '../sys/socket-owners.js';
@@ -72,41 +73,88 @@ function stateText(c: ConnectionView, color: boolean): string {
   return paint(color, 'red', c.socket === 'tcp' ? 'fallback (plain TCP)' : c.fallback === 'handshake' ? 'fallback (handshake)' : 'fallback');
 }
 
-function connectionLines(c: ConnectionView, color: boolean): string[] {
-  const head = `${formatEndpoint(c.local)} -> ${formatEndpoint(c.remote)}`;
-  const subflows = c.socket === 'mptcp' ? `, ${plural(c.subflowCount, 'subflow')}` : '';
+/**
+ * wrapText(text, width, indent, first), without its work for the common line that fits as it is:
+ * wrapText collapses every run of white space to one space, so a text that already has single spaces
+ * only, and fits, comes back unchanged. Anything else (a command name with a tab, a long IPv6 pair)
+ * goes through wrapText itself.
+ */
+function fitOrWrap(text: string, width: number, indent: string, first: string): string {
+  if (first.length + text.length <= width && !IRREGULAR_SPACE.test(text)) return first + text;
+  return wrapText(text, width, indent, first);
+}
+/** White space other than a single space between two words (\s as wrapText splits on it). */
+const IRREGULAR_SPACE = /[^\S ]|  |^ | $/;
+
+/** One owners text per list: the lists are shared by every socket of a process. */
+class OwnersText {
+  private readonly cache = new Map<readonly SocketOwner[], string>();
+
+  of(owners: readonly SocketOwner[]): string {
+    let text = this.cache.get(owners);
+    if (text === undefined) {
+      text = formatOwners(owners);
+      this.cache.set(owners, text);
+    }
+    return text;
+  }
+}
+
+/** Appends the lines of one connection to `out`, each at the section's indent. */
+function connectionLines(c: ConnectionView, color: boolean, owners: OwnersText, out: string[]): void {
+  const subflows = c.socket === 'mptcp' ? (c.subflowCount === 1 ? ', 1 subflow' : `, ${c.subflowCount} subflows`) : '';
   // The head line starts at the section's indent; only its continuation lines go deeper.
-  const lines = [wrapText(`${head}  ${stateText(c, color)}${subflows}${c.accepted ? ', accepted' : ''}, ${formatOwners(c.processes)}`, WIDTH - 2, '      ', '')];
-  const details: string[] = [];
-  if (c.tcpState !== 'established') details.push(c.tcpState);
-  if (c.token) details.push(`token ${c.token}`);
-  if (c.bytesSent !== undefined) details.push(`sent ${formatBytes(c.bytesSent)}`);
-  if (c.bytesReceived !== undefined) details.push(`received ${formatBytes(c.bytesReceived)}`);
-  if (c.bytesRetransmitted) details.push(`retransmitted ${formatBytes(c.bytesRetransmitted)}`);
-  if (c.flags.length > 0) details.push(`flags ${c.flags.join(',')}`);
-  if (c.addAddrAccepted) details.push(`${c.addAddrAccepted} addresses accepted`);
-  if (details.length > 0) lines.push(wrapText(details.join(', '), WIDTH, '    '));
+  const head = `${formatEndpoint(c.local)} -> ${formatEndpoint(c.remote)} ${stateText(c, color)}${subflows}${c.accepted ? ', accepted' : ''}, ${owners.of(c.processes)}`;
+  out.push(`  ${fitOrWrap(head, WIDTH - 2, '      ', '')}`);
+  let details = '';
+  const add = (part: string) => {
+    details = details === '' ? part : `${details}, ${part}`;
+  };
+  if (c.tcpState !== 'established') add(c.tcpState);
+  if (c.token) add(`token ${c.token}`);
+  if (c.bytesSent !== undefined) add(`sent ${formatBytes(c.bytesSent)}`);
+  if (c.bytesReceived !== undefined) add(`received ${formatBytes(c.bytesReceived)}`);
+  if (c.bytesRetransmitted) add(`retransmitted ${formatBytes(c.bytesRetransmitted)}`);
+  if (c.flags.length > 0) add(`flags ${c.flags.join(',')}`);
+  if (c.addAddrAccepted) add(`${c.addAddrAccepted} addresses accepted`);
+  if (details !== '') out.push(`  ${fitOrWrap(details, WIDTH, '    ', '    ')}`);
   for (const s of c.subflows) {
     const ids = s.localId !== undefined ? ` id ${s.localId}/${s.remoteId ?? '?'}` : '';
-    lines.push(`    subflow ${formatEndpoint(s.local)} -> ${formatEndpoint(s.remote)} ${s.state}${ids} ${s.flags}${s.backup ? ' backup' : ''}`);
+    out.push(`      subflow ${formatEndpoint(s.local)} -> ${formatEndpoint(s.remote)} ${s.state}${ids} ${s.flags}${s.backup ? ' backup' : ''}`);
   }
-  return lines;
+}
+
+/** Connections per piece of connsReportPieces: a few hundred lines, tens of kilobytes. */
+const CONNECTIONS_PER_PIECE = 256;
+
+/**
+ * The report in pieces of whole lines, for a writer that ends each with a newline: joined with
+ * newlines they are renderConns's text. A busy host lists tens of thousands of connections; written a
+ * few hundred at a time, the report never sits in memory whole.
+ */
+export function* connsReportPieces(snapshot: ConnsSnapshot, options: { color: boolean }): Generator<string> {
+  const { color } = options;
+  const head: string[] = [summaryLine(snapshot)];
+  if (snapshot.processes.length > 0) {
+    head.push('', paint(color, 'bold', 'Programs'));
+    for (const p of snapshot.processes) head.push(wrapText(processLine(p), WIDTH, '    ', '  '));
+  }
+  if (snapshot.listeners.length > 0) {
+    head.push('', paint(color, 'bold', 'Listeners'));
+    head.push(formatColumns(listenerRows(snapshot.listeners, color), { indent: '  ', right: [3, 4, 5, 6] }));
+  }
+  const connections = snapshot.connections;
+  if (connections.length > 0) head.push('', paint(color, 'bold', 'Connections'));
+  yield head.join('\n');
+  const owners = new OwnersText();
+  for (let start = 0; start < connections.length; start += CONNECTIONS_PER_PIECE) {
+    const lines: string[] = [];
+    const end = Math.min(start + CONNECTIONS_PER_PIECE, connections.length);
+    for (let i = start; i < end; i++) connectionLines(connections[i]!, color, owners, lines);
+    yield lines.join('\n');
+  }
 }
 
 export function renderConns(snapshot: ConnsSnapshot, options: { color: boolean }): string {
-  const { color } = options;
-  const out: string[] = [summaryLine(snapshot)];
-  if (snapshot.processes.length > 0) {
-    out.push('', paint(color, 'bold', 'Programs'));
-    for (const p of snapshot.processes) out.push(wrapText(processLine(p), WIDTH, '    ', '  '));
-  }
-  if (snapshot.listeners.length > 0) {
-    out.push('', paint(color, 'bold', 'Listeners'));
-    out.push(formatColumns(listenerRows(snapshot.listeners, color), { indent: '  ', right: [3, 4, 5, 6] }));
-  }
-  if (snapshot.connections.length > 0) {
-    out.push('', paint(color, 'bold', 'Connections'));
-    for (const c of snapshot.connections) for (const line of connectionLines(c, color)) out.push(`  ${line}`);
-  }
-  return out.join('\n');
+  return [...connsReportPieces(snapshot, options)].join('\n');
 }

@@ -8,16 +8,20 @@ export interface SocketOwner {
   command: string;
 }
 
-const SOCKET_LINK = /^socket:\[(\d+)\]$/;
+const SOCKET_PREFIX = 'socket:[';
+const DIGITS = /^\d+$/;
 
 /**
  * Maps socket inodes to the processes holding them (several after fork, or with SCM_RIGHTS).
  * Synchronous on purpose: tens of thousands of readlink calls are far cheaper one after another
  * than as as many promises through the thread pool. `wanted`, when given, limits the map to those
  * inodes (a process's other descriptors are still read: the link must be read to be known).
+ *
+ * The lists are shared, and must not be changed: every socket held by one process alone maps to
+ * the same one-element list, so a server holding 10,000 sockets costs one list, not 10,000.
  */
-export function readSocketOwners(wanted?: ReadonlySet<number>, procRoot = '/proc'): Map<number, SocketOwner[]> {
-  const owners = new Map<number, SocketOwner[]>();
+export function readSocketOwners(wanted?: ReadonlySet<number>, procRoot = '/proc'): Map<number, readonly SocketOwner[]> {
+  const owners = new Map<number, readonly SocketOwner[]>();
   let pids: string[];
   try {
     pids = readdirSync(procRoot).filter((name) => name.charCodeAt(0) >= 48 && name.charCodeAt(0) <= 57);
@@ -25,31 +29,43 @@ export function readSocketOwners(wanted?: ReadonlySet<number>, procRoot = '/proc
     return owners;
   }
   for (const pid of pids) {
-    const fdDir = `${procRoot}/${pid}/fd`;
+    const fdDir = `${procRoot}/${pid}/fd/`;
     let fds: string[];
     try {
       fds = readdirSync(fdDir);
     } catch {
       continue; // exited, or not ours to read
     }
-    let command: string | undefined;
+    let alone: readonly SocketOwner[] | undefined;
+    // Sockets shared with processes read before (fork): each earlier list grows into one new list.
+    let grown: Map<readonly SocketOwner[], readonly SocketOwner[]> | undefined;
     for (const fd of fds) {
       let target: string;
       try {
-        target = readlinkSync(`${fdDir}/${fd}`);
+        target = readlinkSync(fdDir + fd);
       } catch {
         continue; // closed while we read
       }
-      if (!target.startsWith('socket:[')) continue;
-      const match = SOCKET_LINK.exec(target);
-      if (!match) continue;
-      const inode = Number(match[1]);
+      // "socket:[123]": anything else (files, pipes, anon inodes) is not a socket.
+      if (target.charCodeAt(0) !== 115 || !target.startsWith(SOCKET_PREFIX) || target.charCodeAt(target.length - 1) !== 93) continue;
+      const digits = target.slice(SOCKET_PREFIX.length, -1);
+      if (!DIGITS.test(digits)) continue;
+      const inode = Number(digits);
       if (wanted && !wanted.has(inode)) continue;
-      command ??= readCommand(procRoot, pid);
-      const owner = { pid: Number(pid), command };
+      alone ??= [{ pid: Number(pid), command: readCommand(procRoot, pid) }];
+      const owner = alone[0]!;
       const list = owners.get(inode);
-      if (!list) owners.set(inode, [owner]);
-      else if (!list.some((o) => o.pid === owner.pid)) list.push(owner);
+      if (!list) {
+        owners.set(inode, alone);
+      } else if (list !== alone && !list.some((o) => o.pid === owner.pid)) {
+        grown ??= new Map();
+        let next = grown.get(list);
+        if (!next) {
+          next = [...list, owner];
+          grown.set(list, next);
+        }
+        owners.set(inode, next);
+      }
     }
   }
   return owners;

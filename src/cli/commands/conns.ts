@@ -4,12 +4,12 @@ import { ConnsFilterError, filterSnapshot, type ConnectionState, type ConnsFilte
 import { readHostConnections } from '../../kernel/read-connections.js';
 import { NetlinkRequestError } from '../../kernel/netlink-frame.js';
 import { isSystemError } from '../../native/binding.js';
-import { renderConns } from '../../report/conns.js';
+import { connsReportPieces } from '../../report/conns.js';
+import { jsonPieces } from '../../report/conns-json.js';
 import { renderConnsPrometheus } from '../../report/conns-prometheus.js';
 import { defineCommand } from '../command.js';
 import { CannotRunError, UsageError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
-import { writeJson } from '../output.js';
 
 export interface ConnsJson extends ConnsSnapshot {
   schema: 'mptcp-doctor/conns/v1';
@@ -79,11 +79,12 @@ export const connsCommand = defineCommand({
         ownersComplete: process.getuid?.() === 0,
         durationMs: Math.round(performance.now() - started),
       };
-      writeJson(output, json);
+      // What writeJson would write, a few hundred connections at a time.
+      for (const piece of jsonPieces(json as unknown as Record<string, unknown>, 'connections')) output.out(piece);
     } else if (format === 'prometheus') {
       output.out(renderConnsPrometheus(snapshot));
     } else {
-      output.out(renderConns(snapshot, { color: output.color }));
+      for (const piece of connsReportPieces(snapshot, { color: output.color })) output.out(piece);
       if (process.getuid?.() !== 0) output.log('note: not root: only your own processes are named');
       if (reading.interrupted) output.log('note: sockets came and went while they were read; counts may be off by a few');
     }

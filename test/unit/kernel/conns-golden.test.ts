@@ -7,7 +7,7 @@
 // IPv4 clients of a dual-stack listener, MiB counters.
 import { describe, expect, it } from 'vitest';
 import { buildConnsSnapshot, filterSnapshot, type ConnsFilter, type ConnsSnapshot } from '../../../src/kernel/host-connections.js';
-import { decodeSocketDump } from '../../../src/kernel/sock-diag.js';
+import { socketInodes } from '../../../src/kernel/sock-diag.js';
 import { renderConns } from '../../../src/report/conns.js';
 import { renderConnsPrometheus } from '../../../src/report/conns-prometheus.js';
 import type { SocketOwner } from '../../../src/sys/socket-owners.js';
@@ -23,10 +23,10 @@ const filters: Record<string, ConnsFilter> = {
 
 function snapshotOf(set: 'base' | 'rich'): ConnsSnapshot {
   const prefix = set === 'base' ? '' : 'rich-';
-  const mptcp = ['mptcp4', 'mptcp6'].flatMap((n) => decodeSocketDump(fixture(`${prefix}${n}.bin`), 'mptcp').sockets);
-  const tcp = ['tcp4', 'tcp6'].flatMap((n) => decodeSocketDump(fixture(`${prefix}${n}.bin`), 'tcp').sockets);
+  const mptcp = [fixture(`${prefix}mptcp4.bin`), fixture(`${prefix}mptcp6.bin`)];
+  const tcp = [fixture(`${prefix}tcp4.bin`), fixture(`${prefix}tcp6.bin`)];
   const owners: Map<number, SocketOwner[]> = set === 'base'
-    ? new Map([...mptcp, ...tcp].map((s) => [s.inode, [{ pid: 812, command: 'nginx' }]]))
+    ? new Map([...socketInodes(mptcp, 'mptcp'), ...socketInodes(tcp, 'tcp')].map((inode) => [inode, [{ pid: 812, command: 'nginx' }]]))
     : new Map(Object.entries(JSON.parse(fixture('rich-owners.json').toString('utf8')) as Record<string, SocketOwner[]>).map(([inode, list]) => [Number(inode), list]));
   return buildConnsSnapshot({ mptcp, tcp, owners });
 }

@@ -13,7 +13,7 @@ const mptcp = [...decodeSocketDump(fixture('mptcp4.bin'), 'mptcp').sockets, ...d
 const tcp = [...decodeSocketDump(fixture('tcp4.bin'), 'tcp').sockets, ...decodeSocketDump(fixture('tcp6.bin'), 'tcp').sockets];
 const owner = { pid: 4242, command: 'scenario' };
 const owners = new Map([...mptcp, ...tcp].filter((s) => s.inode !== 0).map((s) => [s.inode, [owner]]));
-const snapshot: ConnsSnapshot = buildConnsSnapshot({ mptcp, tcp, owners });
+const snapshot: ConnsSnapshot = buildConnsSnapshot({ mptcp: [fixture('mptcp4.bin'), fixture('mptcp6.bin')], tcp: [fixture('tcp4.bin'), fixture('tcp6.bin')], owners });
 
 describe('sock_diag dumps from the kernel', () => {
   it('decodes every socket with state, addresses, inode, and mptcp_info or ULP info', () => {
