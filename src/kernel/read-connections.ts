@@ -2,7 +2,8 @@
 // then every other TCP and MPTCP socket, streamed into the model (host-connections.ts) piece by piece
 // while this thread reads the socket owners from /proc.
 import { readSocketOwners } from '../sys/socket-owners.js';
-import { ConnsBuilder, type ConnsSnapshot } from './host-connections.js';
+import { ConnsBuilder, snapshotOf, type ConnsModel } from './conns-builder.js';
+import type { ConnsSnapshot } from './host-connections.js';
 import { STATES_WITH_OWNERS, TCP_LISTEN } from './inet-diag.js';
 import { dumpBuffers, requestDump, socketInodes, streamDump } from './sock-diag.js';
 
@@ -26,7 +27,8 @@ const LISTENING = 1 << TCP_LISTEN;
 /** Every state with an owner but LISTEN: the listeners come from dumps of their own. */
 const CONNECTED = STATES_WITH_OWNERS & ~LISTENING;
 
-export async function readHostConnections(options: ReadConnectionsOptions = {}): Promise<ConnectionsReading> {
+/** Every connection and listener, with their owners, as the model (kept as rows until shown). */
+export async function readConnsModel(options: ReadConnectionsOptions = {}): Promise<ConnsModel> {
   // Listeners are few, and every other socket is matched against them: whole replies, first.
   const listening = (protocol: 'mptcp' | 'tcp', family: 4 | 6) => requestDump({ protocol, family, info: true, states: LISTENING });
   const [mptcp4, mptcp6, tcp4, tcp6] = await Promise.all([listening('mptcp', 4), listening('mptcp', 6), listening('tcp', 4), listening('tcp', 6)]);
@@ -56,4 +58,10 @@ export async function readHostConnections(options: ReadConnectionsOptions = {}):
   builder.setOwners(options.owners === false ? new Map() : readSocketOwners());
   await dumps;
   return builder.finish();
+}
+
+/** The same as views: every connection an object (for `check`'s listeners and anything small). */
+export async function readHostConnections(options: ReadConnectionsOptions = {}): Promise<ConnectionsReading> {
+  const model = await readConnsModel(options);
+  return { snapshot: snapshotOf(model), interrupted: model.interrupted };
 }

@@ -1,7 +1,7 @@
 // Human report of `conns`: one summary line, the programs, the listeners, then every connection
 // with its subflows. Padded columns, not `table`: a busy host lists tens of thousands of rows, which
 // connsReportPieces hands out a few hundred at a time.
-import type { ConnectionView, ConnsSnapshot, ListenerView, ProcessSummary } from '../kernel/host-connections.js';
+import type { ConnectionView, ConnsSnapshot, ConnsSummary, ListenerView, ProcessSummary } from '../kernel/host-connections.js';
 import { formatEndpoint } from '../kernel/host-connections.js';
 import type { SocketOwner } from '../sys/socket-owners.js';
 import { formatColumns } from './columns.js';
@@ -32,7 +32,7 @@ function listenerPhrase(id: string): string {
   return `${rest.join(' ')} ${kind === 'mptcp' ? 'MPTCP' : 'plain TCP'}`;
 }
 
-export function summaryLine(snapshot: ConnsSnapshot): string {
+export function summaryLine(snapshot: ConnsSummary): string {
   const t = snapshot.totals;
   const connections = t.connections === 0
     ? 'no MPTCP connections'
@@ -129,32 +129,37 @@ const CONNECTIONS_PER_PIECE = 256;
 
 /**
  * The report in pieces of whole lines, for a writer that ends each with a newline: joined with
- * newlines they are renderConns's text. A busy host lists tens of thousands of connections; written a
- * few hundred at a time, the report never sits in memory whole.
+ * newlines they are renderConns's text. A busy host lists tens of thousands of connections: they are
+ * taken from `connections` (made one at a time, if it likes) a few hundred per piece, so neither
+ * they nor the report sit in memory whole. `summary.totals.connections` says how many there are.
  */
-export function* connsReportPieces(snapshot: ConnsSnapshot, options: { color: boolean }): Generator<string> {
+export function* connsReportPieces(summary: ConnsSummary, connections: Iterable<ConnectionView>, options: { color: boolean }): Generator<string> {
   const { color } = options;
-  const head: string[] = [summaryLine(snapshot)];
-  if (snapshot.processes.length > 0) {
+  const head: string[] = [summaryLine(summary)];
+  if (summary.processes.length > 0) {
     head.push('', paint(color, 'bold', 'Programs'));
-    for (const p of snapshot.processes) head.push(wrapText(processLine(p), WIDTH, '    ', '  '));
+    for (const p of summary.processes) head.push(wrapText(processLine(p), WIDTH, '    ', '  '));
   }
-  if (snapshot.listeners.length > 0) {
+  if (summary.listeners.length > 0) {
     head.push('', paint(color, 'bold', 'Listeners'));
-    head.push(formatColumns(listenerRows(snapshot.listeners, color), { indent: '  ', right: [3, 4, 5, 6] }));
+    head.push(formatColumns(listenerRows(summary.listeners, color), { indent: '  ', right: [3, 4, 5, 6] }));
   }
-  const connections = snapshot.connections;
-  if (connections.length > 0) head.push('', paint(color, 'bold', 'Connections'));
+  if (summary.totals.connections > 0) head.push('', paint(color, 'bold', 'Connections'));
   yield head.join('\n');
   const owners = new OwnersText();
-  for (let start = 0; start < connections.length; start += CONNECTIONS_PER_PIECE) {
-    const lines: string[] = [];
-    const end = Math.min(start + CONNECTIONS_PER_PIECE, connections.length);
-    for (let i = start; i < end; i++) connectionLines(connections[i]!, color, owners, lines);
-    yield lines.join('\n');
+  let lines: string[] = [];
+  let inPiece = 0;
+  for (const c of connections) {
+    connectionLines(c, color, owners, lines);
+    if (++inPiece === CONNECTIONS_PER_PIECE) {
+      yield lines.join('\n');
+      lines = [];
+      inPiece = 0;
+    }
   }
+  if (inPiece > 0) yield lines.join('\n');
 }
 
 export function renderConns(snapshot: ConnsSnapshot, options: { color: boolean }): string {
-  return [...connsReportPieces(snapshot, options)].join('\n');
+  return [...connsReportPieces(snapshot, snapshot.connections, options)].join('\n');
 }

@@ -6,7 +6,8 @@
 // name with spaces and a tab, a socket shared with a forked child, long IPv6 addresses that wrap,
 // IPv4 clients of a dual-stack listener, MiB counters.
 import { describe, expect, it } from 'vitest';
-import { buildConnsSnapshot, filterSnapshot, type ConnsFilter, type ConnsSnapshot } from '../../../src/kernel/host-connections.js';
+import { buildConns, snapshotOf, type ConnsModel } from '../../../src/kernel/conns-builder.js';
+import type { ConnsFilter } from '../../../src/kernel/host-connections.js';
 import { socketInodes } from '../../../src/kernel/sock-diag.js';
 import { renderConns } from '../../../src/report/conns.js';
 import { renderConnsPrometheus } from '../../../src/report/conns-prometheus.js';
@@ -21,22 +22,22 @@ const filters: Record<string, ConnsFilter> = {
   fallback: { state: 'fallback' }, mptcp: { state: 'mptcp' }, combo: { port: 7020, state: 'fallback' },
 };
 
-function snapshotOf(set: 'base' | 'rich'): ConnsSnapshot {
+function modelOf(set: 'base' | 'rich'): ConnsModel {
   const prefix = set === 'base' ? '' : 'rich-';
   const mptcp = [fixture(`${prefix}mptcp4.bin`), fixture(`${prefix}mptcp6.bin`)];
   const tcp = [fixture(`${prefix}tcp4.bin`), fixture(`${prefix}tcp6.bin`)];
   const owners: Map<number, SocketOwner[]> = set === 'base'
     ? new Map([...socketInodes(mptcp, 'mptcp'), ...socketInodes(tcp, 'tcp')].map((inode) => [inode, [{ pid: 812, command: 'nginx' }]]))
     : new Map(Object.entries(JSON.parse(fixture('rich-owners.json').toString('utf8')) as Record<string, SocketOwner[]>).map(([inode, list]) => [Number(inode), list]));
-  return buildConnsSnapshot({ mptcp, tcp, owners });
+  return buildConns({ mptcp, tcp, owners });
 }
 
 describe.each(['base', 'rich'] as const)('conns output on the %s capture is what it always was', (set) => {
-  const snapshot = snapshotOf(set);
+  const model = modelOf(set);
   const expected = golden[set];
 
   it.each(Object.keys(filters))('filter %s: text, and JSON, colour and Prometheus where recorded', (name) => {
-    const filtered = filterSnapshot(snapshot, filters[name]!);
+    const filtered = snapshotOf(model, filters[name]!);
     expect(renderConns(filtered, { color: false })).toBe(expected[`${name}.text`]);
     if (expected[`${name}.json`] !== undefined) expect(JSON.stringify(filtered, null, 2)).toBe(expected[`${name}.json`]);
     if (expected[`${name}.color`] !== undefined) expect(renderConns(filtered, { color: true })).toBe(expected[`${name}.color`]);

@@ -2,7 +2,7 @@
 import parsePrometheus from 'parse-prometheus-text-format';
 import { describe, expect, it } from 'vitest';
 import { explainCounter } from '../../../src/kernel/counter-explanations.js';
-import { buildConnsSnapshot } from '../../../src/kernel/host-connections.js';
+import { buildConnsSnapshot } from '../../../src/kernel/conns-builder.js';
 import { decodeGetFamilyReply } from '../../../src/kernel/generic-netlink.js';
 import { decodeMptcpEvent } from '../../../src/kernel/mptcp-events.js';
 import { parseMessages } from '../../../src/kernel/netlink-frame.js';
