@@ -27,6 +27,10 @@ const NO_OWNERS: readonly SocketOwner[] = Object.freeze([]);
 const SUBFLOW_FLAG_JOIN = (1 << 2) | (1 << 3);
 const SUBFLOW_FLAG_BACKUP = (1 << 4) | (1 << 5);
 
+/** Rows a table starts with; it grows four times over when full (few copies: the pages a large array does not use yet cost nothing). */
+const INITIAL_ROWS = 1024;
+const GROWTH = 4;
+
 function grown<T extends Float64Array | Int32Array | Uint32Array | Uint8Array>(column: T, length: number): T {
   const next = new (column.constructor as new (n: number) => T)(length);
   next.set(column);
@@ -36,17 +40,17 @@ function grown<T extends Float64Array | Int32Array | Uint32Array | Uint8Array>(c
 /** The subflows of the TCP dumps, each chained to the next one of the same connection (by token). */
 export class SubflowTable {
   length = 0;
-  localName = new Int32Array(64);
-  remoteName = new Int32Array(64);
-  localPort = new Int32Array(64);
-  remotePort = new Int32Array(64);
-  state = new Uint8Array(64);
+  localName = new Int32Array(INITIAL_ROWS);
+  remoteName = new Int32Array(INITIAL_ROWS);
+  localPort = new Int32Array(INITIAL_ROWS);
+  remotePort = new Int32Array(INITIAL_ROWS);
+  state = new Uint8Array(INITIAL_ROWS);
   /** Address ids and flags from the ULP info; NaN where the kernel sent none. */
-  localId = new Float64Array(64);
-  remoteId = new Float64Array(64);
-  flags = new Float64Array(64);
+  localId = new Float64Array(INITIAL_ROWS);
+  remoteId = new Float64Array(INITIAL_ROWS);
+  flags = new Float64Array(INITIAL_ROWS);
   /** The next subflow of the same connection, -1 after the last. */
-  next = new Int32Array(64);
+  next = new Int32Array(INITIAL_ROWS);
 
   add(localName: number, localPort: number, remoteName: number, remotePort: number, state: number, localId: number | undefined, remoteId: number | undefined, flags: number): number {
     if (this.length === this.next.length) this.grow();
@@ -64,7 +68,7 @@ export class SubflowTable {
   }
 
   private grow(): void {
-    const n = this.next.length * 2;
+    const n = this.next.length * GROWTH;
     this.localName = grown(this.localName, n);
     this.remoteName = grown(this.remoteName, n);
     this.localPort = grown(this.localPort, n);
@@ -105,26 +109,26 @@ export interface ConnectionRow {
 
 export class ConnectionTable {
   length = 0;
-  flags = new Uint8Array(64);
-  tcpState = new Uint8Array(64);
-  localName = new Int32Array(64);
-  remoteName = new Int32Array(64);
-  localPort = new Int32Array(64);
-  remotePort = new Int32Array(64);
-  token = new Uint32Array(64);
-  subflowCount = new Int32Array(64);
-  firstSubflow = new Int32Array(64);
+  flags = new Uint8Array(INITIAL_ROWS);
+  tcpState = new Uint8Array(INITIAL_ROWS);
+  localName = new Int32Array(INITIAL_ROWS);
+  remoteName = new Int32Array(INITIAL_ROWS);
+  localPort = new Int32Array(INITIAL_ROWS);
+  remotePort = new Int32Array(INITIAL_ROWS);
+  token = new Uint32Array(INITIAL_ROWS);
+  subflowCount = new Int32Array(INITIAL_ROWS);
+  firstSubflow = new Int32Array(INITIAL_ROWS);
   /** Counters from mptcp_info; NaN where the kernel's struct is too short for them. */
-  bytesSent = new Float64Array(64);
-  bytesReceived = new Float64Array(64);
-  bytesRetransmitted = new Float64Array(64);
-  retransmits = new Float64Array(64);
-  addAddrSignal = new Uint8Array(64);
-  addAddrAccepted = new Uint8Array(64);
-  listener = new Int32Array(64);
-  owners = new Int32Array(64);
-  inode = new Uint32Array(64);
-  uid = new Uint32Array(64);
+  bytesSent = new Float64Array(INITIAL_ROWS);
+  bytesReceived = new Float64Array(INITIAL_ROWS);
+  bytesRetransmitted = new Float64Array(INITIAL_ROWS);
+  retransmits = new Float64Array(INITIAL_ROWS);
+  addAddrSignal = new Uint8Array(INITIAL_ROWS);
+  addAddrAccepted = new Uint8Array(INITIAL_ROWS);
+  listener = new Int32Array(INITIAL_ROWS);
+  owners = new Int32Array(INITIAL_ROWS);
+  inode = new Uint32Array(INITIAL_ROWS);
+  uid = new Uint32Array(INITIAL_ROWS);
 
   constructor(
     /** Address texts by number (AddressNames.names). */
@@ -162,16 +166,54 @@ export class ConnectionTable {
 
   /** Appends every row of `other` (same names, listeners, owners and subflows). */
   append(other: ConnectionTable): void {
-    while (this.flags.length < this.length + other.length) this.grow();
-    const at = this.length;
-    const n = other.length;
-    for (const column of COLUMNS) (this[column] as Float64Array).set((other[column] as Float64Array).subarray(0, n), at);
-    this.length += n;
+    for (let i = 0; i < other.length; i++) this.addRow(other, i);
+  }
+
+  private addRow(from: ConnectionTable, row: number): void {
+    if (this.length === this.flags.length) this.grow();
+    const i = this.length++;
+    this.flags[i] = from.flags[row]!;
+    this.tcpState[i] = from.tcpState[row]!;
+    this.localName[i] = from.localName[row]!;
+    this.localPort[i] = from.localPort[row]!;
+    this.remoteName[i] = from.remoteName[row]!;
+    this.remotePort[i] = from.remotePort[row]!;
+    this.token[i] = from.token[row]!;
+    this.subflowCount[i] = from.subflowCount[row]!;
+    this.firstSubflow[i] = from.firstSubflow[row]!;
+    this.bytesSent[i] = from.bytesSent[row]!;
+    this.bytesReceived[i] = from.bytesReceived[row]!;
+    this.bytesRetransmitted[i] = from.bytesRetransmitted[row]!;
+    this.retransmits[i] = from.retransmits[row]!;
+    this.addAddrSignal[i] = from.addAddrSignal[row]!;
+    this.addAddrAccepted[i] = from.addAddrAccepted[row]!;
+    this.listener[i] = from.listener[row]!;
+    this.owners[i] = from.owners[row]!;
+    this.inode[i] = from.inode[row]!;
+    this.uid[i] = from.uid[row]!;
   }
 
   private grow(): void {
-    const n = this.flags.length * 2;
-    for (const column of COLUMNS) (this as unknown as Record<string, Float64Array>)[column] = grown(this[column] as Float64Array, n);
+    const n = this.flags.length * GROWTH;
+    this.flags = grown(this.flags, n);
+    this.tcpState = grown(this.tcpState, n);
+    this.localName = grown(this.localName, n);
+    this.remoteName = grown(this.remoteName, n);
+    this.localPort = grown(this.localPort, n);
+    this.remotePort = grown(this.remotePort, n);
+    this.token = grown(this.token, n);
+    this.subflowCount = grown(this.subflowCount, n);
+    this.firstSubflow = grown(this.firstSubflow, n);
+    this.bytesSent = grown(this.bytesSent, n);
+    this.bytesReceived = grown(this.bytesReceived, n);
+    this.bytesRetransmitted = grown(this.bytesRetransmitted, n);
+    this.retransmits = grown(this.retransmits, n);
+    this.addAddrSignal = grown(this.addAddrSignal, n);
+    this.addAddrAccepted = grown(this.addAddrAccepted, n);
+    this.listener = grown(this.listener, n);
+    this.owners = grown(this.owners, n);
+    this.inode = grown(this.inode, n);
+    this.uid = grown(this.uid, n);
   }
 
   processes(row: number): SocketOwner[] {
@@ -237,11 +279,6 @@ export class ConnectionTable {
     return views;
   }
 }
-
-const COLUMNS = [
-  'flags', 'tcpState', 'localName', 'remoteName', 'localPort', 'remotePort', 'token', 'subflowCount', 'firstSubflow', 'bytesSent',
-  'bytesReceived', 'bytesRetransmitted', 'retransmits', 'addAddrSignal', 'addAddrAccepted', 'listener', 'owners', 'inode', 'uid',
-] as const;
 
 function defined(value: number): number | undefined {
   return Number.isNaN(value) ? undefined : value;

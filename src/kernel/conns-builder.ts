@@ -165,10 +165,10 @@ export class ConnsBuilder {
     }
   }
 
-  private indexes(): { mptcp: ListenerIndex; tcp: ListenerIndex } {
+  /** Phase 1 is over: index the listeners. */
+  private indexes(): void {
     this.mptcpIndex ??= new ListenerIndex(this.mptcpListeners);
     this.tcpIndex ??= new ListenerIndex(this.tcpListeners);
-    return { mptcp: this.mptcpIndex, tcp: this.tcpIndex };
   }
 
   /**
@@ -177,108 +177,112 @@ export class ConnsBuilder {
    * Subflows (ULP "mptcp", including MP_JOINs that arrive on the listener's port) are not.
    */
   addTcp(reply: Buffer): void {
-    const { mptcp: mptcpIndex, tcp: tcpIndex } = this.indexes();
-    const { names, subflow, subflows, firstSubflow, lastSubflow, row } = this;
+    this.indexes();
+    // The loop stays small and the work per socket is a method of its own: V8 then compiles that
+    // method once, not once into the loop on stack and again for the next piece.
     const s = this.reader.start(reply, TCP_DUMP);
-    while (s.next()) {
-      const state = s.state;
-      if (state === TCP_LISTEN) continue;
-      if (s.isMptcpSubflow()) {
-        if (!s.readSubflow(subflow)) continue;
-        const token = subflow.tokenLocal;
-        // mptcp_info's token is 32 bits: a wider one (which no kernel sends) matches no connection.
-        if (!token || token > 0xffffffff) continue;
-        const i = subflows.add(names.localIndex(s), s.localPort, names.remoteIndex(s), s.remotePort, state, subflow.idLocal, subflow.idRemote, subflow.flags);
-        const last = lastSubflow.get(token);
-        if (last < 0) firstSubflow.set(token, i);
-        else subflows.next[last] = i;
-        lastSubflow.set(token, i);
-        continue;
-      }
-      const family = s.family;
-      const localName = names.localIndex(s);
-      const localAddress = names.names[localName]!;
-      const localPort = s.localPort;
-      const listener = mptcpIndex.find(localAddress, localPort, family);
-      if (!listener) {
-        const plain = tcpIndex.find(localAddress, localPort, family);
-        if (plain) {
-          let entry = this.tcpAccepted.get(plain.id);
-          if (!entry) {
-            entry = { connections: 0, peers: new Set<string>() };
-            this.tcpAccepted.set(plain.id, entry);
-          }
-          entry.connections += 1;
-          entry.peers.add(names.remote(s));
-        }
-        continue;
-      }
-      row.flags = Row.plainTcp | Row.fellBack | Row.accepted | (family === 6 ? Row.ipv6 : 0);
-      row.tcpState = state;
-      row.localName = localName;
-      row.localPort = localPort;
-      row.remoteName = names.remoteIndex(s);
-      row.remotePort = s.remotePort;
-      row.token = 0;
-      row.subflowCount = 0;
-      row.firstSubflow = -1;
-      row.bytesSent = row.bytesReceived = row.bytesRetransmitted = row.retransmits = undefined;
-      row.addAddrSignal = row.addAddrAccepted = 0;
-      row.listener = this.listenerIndex(listener);
-      row.inode = s.inode;
-      row.owners = this.ownersOf(row.inode);
-      row.uid = s.uid;
-      this.plainConnections.add(row);
+    while (s.next()) if (s.state !== TCP_LISTEN) this.tcpSocket(s);
+  }
+
+  private tcpSocket(s: DumpReader): void {
+    const { names, subflow, subflows, row } = this;
+    const state = s.state;
+    if (s.isMptcpSubflow()) {
+      if (!s.readSubflow(subflow)) return;
+      const token = subflow.tokenLocal;
+      // mptcp_info's token is 32 bits: a wider one (which no kernel sends) matches no connection.
+      if (!token || token > 0xffffffff) return;
+      const i = subflows.add(names.localIndex(s), s.localPort, names.remoteIndex(s), s.remotePort, state, subflow.idLocal, subflow.idRemote, subflow.flags);
+      const last = this.lastSubflow.get(token);
+      if (last < 0) this.firstSubflow.set(token, i);
+      else subflows.next[last] = i;
+      this.lastSubflow.set(token, i);
+      return;
     }
+    const family = s.family;
+    const localName = names.localIndex(s);
+    const localAddress = names.names[localName]!;
+    const localPort = s.localPort;
+    const listener = this.mptcpIndex!.find(localAddress, localPort, family);
+    if (!listener) {
+      const plain = this.tcpIndex!.find(localAddress, localPort, family);
+      if (plain) {
+        let entry = this.tcpAccepted.get(plain.id);
+        if (!entry) {
+          entry = { connections: 0, peers: new Set<string>() };
+          this.tcpAccepted.set(plain.id, entry);
+        }
+        entry.connections += 1;
+        entry.peers.add(names.remote(s));
+      }
+      return;
+    }
+    row.flags = Row.plainTcp | Row.fellBack | Row.accepted | (family === 6 ? Row.ipv6 : 0);
+    row.tcpState = state;
+    row.localName = localName;
+    row.localPort = localPort;
+    row.remoteName = names.remoteIndex(s);
+    row.remotePort = s.remotePort;
+    row.token = 0;
+    row.subflowCount = 0;
+    row.firstSubflow = -1;
+    row.bytesSent = row.bytesReceived = row.bytesRetransmitted = row.retransmits = undefined;
+    row.addAddrSignal = row.addAddrAccepted = 0;
+    row.listener = this.listenerIndex(listener);
+    row.inode = s.inode;
+    row.owners = this.ownersOf(row.inode);
+    row.uid = s.uid;
+    this.plainConnections.add(row);
   }
 
   /** Phase 3: MPTCP connections, with the subflows phase 2 chained to their token. */
   addMptcp(reply: Buffer): void {
-    const { mptcp: mptcpIndex } = this.indexes();
-    const { names, info, subflows, row } = this;
+    this.indexes();
     const s = this.reader.start(reply, MPTCP_DUMP);
-    while (s.next()) {
-      const state = s.state;
-      if (state === TCP_LISTEN) continue;
-      const hasInfo = s.readMptcpInfo(info);
-      const fellBack = hasInfo && (info.flags & MPTCP_INFO_FLAG_FALLBACK) !== 0;
-      const remoteKey = hasInfo && (info.flags & MPTCP_INFO_FLAG_REMOTE_KEY_RECEIVED) !== 0;
-      const family = s.family;
-      const localName = names.localIndex(s);
-      const localPort = s.localPort;
-      const listener = mptcpIndex.find(names.names[localName]!, localPort, family);
-      const token = hasInfo ? info.token : 0;
-      const first = token !== 0 ? this.firstSubflow.get(token) : -1;
-      let found = 0;
-      for (let i = first; i >= 0; i = subflows.next[i]!) found += 1;
-      row.flags = (fellBack ? Row.fellBack : 0) |
-        // REMOTE_KEY_RECEIVED is set once the peer's key arrived (SYN-ACK, or third ACK on the server):
-        // a fallback without it happened in the handshake.
-        (fellBack && remoteKey ? Row.fellBackLater : 0) |
-        (listener ? Row.accepted : 0) | (family === 6 ? Row.ipv6 : 0) | (hasInfo ? Row.info : 0) | (remoteKey ? Row.remoteKey : 0) |
-        (hasInfo && info.csumEnabled === true ? Row.checksums : 0);
-      row.tcpState = state;
-      row.localName = localName;
-      row.localPort = localPort;
-      row.remoteName = names.remoteIndex(s);
-      row.remotePort = s.remotePort;
-      row.token = token;
-      // totalSubflows (decode-mptcp-info.ts): subflows_total where the kernel has it (6.8+), else the
-      // additional ones plus the first; never fewer than the TCP dump showed.
-      row.subflowCount = hasInfo ? Math.max(info.subflowsTotal ?? info.subflows + 1, found) : found;
-      row.firstSubflow = first;
-      row.bytesSent = hasInfo ? info.bytesSent : undefined;
-      row.bytesReceived = hasInfo ? info.bytesReceived : undefined;
-      row.bytesRetransmitted = hasInfo ? info.bytesRetrans : undefined;
-      row.retransmits = hasInfo ? info.retransmits : undefined;
-      row.addAddrSignal = hasInfo ? info.addAddrSignal : 0;
-      row.addAddrAccepted = hasInfo ? info.addAddrAccepted : 0;
-      row.listener = listener ? this.listenerIndex(listener) : -1;
-      row.inode = s.inode;
-      row.owners = this.ownersOf(row.inode);
-      row.uid = s.uid;
-      this.connections.add(row);
-    }
+    while (s.next()) if (s.state !== TCP_LISTEN) this.mptcpSocket(s);
+  }
+
+  private mptcpSocket(s: DumpReader): void {
+    const { names, info, subflows, row } = this;
+    const state = s.state;
+    const hasInfo = s.readMptcpInfo(info);
+    const fellBack = hasInfo && (info.flags & MPTCP_INFO_FLAG_FALLBACK) !== 0;
+    const remoteKey = hasInfo && (info.flags & MPTCP_INFO_FLAG_REMOTE_KEY_RECEIVED) !== 0;
+    const family = s.family;
+    const localName = names.localIndex(s);
+    const localPort = s.localPort;
+    const listener = this.mptcpIndex!.find(names.names[localName]!, localPort, family);
+    const token = hasInfo ? info.token : 0;
+    const first = token !== 0 ? this.firstSubflow.get(token) : -1;
+    let found = 0;
+    for (let i = first; i >= 0; i = subflows.next[i]!) found += 1;
+    row.flags = (fellBack ? Row.fellBack : 0) |
+      // REMOTE_KEY_RECEIVED is set once the peer's key arrived (SYN-ACK, or third ACK on the server):
+      // a fallback without it happened in the handshake.
+      (fellBack && remoteKey ? Row.fellBackLater : 0) |
+      (listener ? Row.accepted : 0) | (family === 6 ? Row.ipv6 : 0) | (hasInfo ? Row.info : 0) | (remoteKey ? Row.remoteKey : 0) |
+      (hasInfo && info.csumEnabled === true ? Row.checksums : 0);
+    row.tcpState = state;
+    row.localName = localName;
+    row.localPort = localPort;
+    row.remoteName = names.remoteIndex(s);
+    row.remotePort = s.remotePort;
+    row.token = token;
+    // totalSubflows (decode-mptcp-info.ts): subflows_total where the kernel has it (6.8+), else the
+    // additional ones plus the first; never fewer than the TCP dump showed.
+    row.subflowCount = hasInfo ? Math.max(info.subflowsTotal ?? info.subflows + 1, found) : found;
+    row.firstSubflow = first;
+    row.bytesSent = hasInfo ? info.bytesSent : undefined;
+    row.bytesReceived = hasInfo ? info.bytesReceived : undefined;
+    row.bytesRetransmitted = hasInfo ? info.bytesRetrans : undefined;
+    row.retransmits = hasInfo ? info.retransmits : undefined;
+    row.addAddrSignal = hasInfo ? info.addAddrSignal : 0;
+    row.addAddrAccepted = hasInfo ? info.addAddrAccepted : 0;
+    row.listener = listener ? this.listenerIndex(listener) : -1;
+    row.inode = s.inode;
+    row.owners = this.ownersOf(row.inode);
+    row.uid = s.uid;
+    this.connections.add(row);
   }
 
   /** The model: MPTCP connections, then plain TCP ones accepted on MPTCP listeners; the listeners. */

@@ -231,10 +231,13 @@ export class DumpReader {
       const length = u16[offset >>> 1]!;
       if (length < NLA_HDRLEN || offset + length > end) break;
       const type = u16[(offset + 2) >>> 1]! & NLA_TYPE_MASK;
-      if (type === MPTCP_SUBFLOW_ATTR_TOKEN_LOC) into.tokenLocal = this.uint(offset + NLA_HDRLEN, length - NLA_HDRLEN);
-      else if (type === MPTCP_SUBFLOW_ATTR_ID_LOC) into.idLocal = this.uint(offset + NLA_HDRLEN, length - NLA_HDRLEN);
-      else if (type === MPTCP_SUBFLOW_ATTR_ID_REM) into.idRemote = this.uint(offset + NLA_HDRLEN, length - NLA_HDRLEN);
-      else if (type === MPTCP_SUBFLOW_ATTR_FLAGS) flags = this.uint(offset + NLA_HDRLEN, length - NLA_HDRLEN);
+      if (type === MPTCP_SUBFLOW_ATTR_TOKEN_LOC || type === MPTCP_SUBFLOW_ATTR_ID_LOC || type === MPTCP_SUBFLOW_ATTR_ID_REM || type === MPTCP_SUBFLOW_ATTR_FLAGS) {
+        const value = this.uint(offset + NLA_HDRLEN, length - NLA_HDRLEN);
+        if (type === MPTCP_SUBFLOW_ATTR_TOKEN_LOC) into.tokenLocal = value;
+        else if (type === MPTCP_SUBFLOW_ATTR_ID_LOC) into.idLocal = value;
+        else if (type === MPTCP_SUBFLOW_ATTR_ID_REM) into.idRemote = value;
+        else flags = value;
+      }
       offset += (length + 3) & ~3;
     }
     into.flags = flags ?? 0;

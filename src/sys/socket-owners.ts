@@ -28,47 +28,54 @@ export function readSocketOwners(wanted?: ReadonlySet<number>, procRoot = '/proc
   } catch {
     return owners;
   }
-  for (const pid of pids) {
-    const fdDir = `${procRoot}/${pid}/fd/`;
-    let fds: string[];
-    try {
-      fds = readdirSync(fdDir);
-    } catch {
-      continue; // exited, or not ours to read
-    }
-    let alone: readonly SocketOwner[] | undefined;
-    // Sockets shared with processes read before (fork): each earlier list grows into one new list.
-    let grown: Map<readonly SocketOwner[], readonly SocketOwner[]> | undefined;
-    for (const fd of fds) {
-      let target: string;
-      try {
-        target = readlinkSync(fdDir + fd);
-      } catch {
-        continue; // closed while we read
+  for (const pid of pids) readProcess(procRoot, pid, wanted, owners);
+  return owners;
+}
+
+/** The socket descriptors of one process, added to `owners`. */
+function readProcess(procRoot: string, pid: string, wanted: ReadonlySet<number> | undefined, owners: Map<number, readonly SocketOwner[]>): void {
+  const fdDir = `${procRoot}/${pid}/fd/`;
+  let fds: string[];
+  try {
+    fds = readdirSync(fdDir);
+  } catch {
+    return; // exited, or not ours to read
+  }
+  let alone: readonly SocketOwner[] | undefined;
+  // Sockets shared with processes read before (fork): each earlier list grows into one new list.
+  let grown: Map<readonly SocketOwner[], readonly SocketOwner[]> | undefined;
+  for (const fd of fds) {
+    const inode = socketInode(fdDir + fd);
+    if (inode < 0 || (wanted && !wanted.has(inode))) continue;
+    alone ??= [{ pid: Number(pid), command: readCommand(procRoot, pid) }];
+    const owner = alone[0]!;
+    const list = owners.get(inode);
+    if (!list) {
+      owners.set(inode, alone);
+    } else if (list !== alone && !list.some((o) => o.pid === owner.pid)) {
+      grown ??= new Map();
+      let next = grown.get(list);
+      if (!next) {
+        next = [...list, owner];
+        grown.set(list, next);
       }
-      // "socket:[123]": anything else (files, pipes, anon inodes) is not a socket.
-      if (target.charCodeAt(0) !== 115 || !target.startsWith(SOCKET_PREFIX) || target.charCodeAt(target.length - 1) !== 93) continue;
-      const digits = target.slice(SOCKET_PREFIX.length, -1);
-      if (!DIGITS.test(digits)) continue;
-      const inode = Number(digits);
-      if (wanted && !wanted.has(inode)) continue;
-      alone ??= [{ pid: Number(pid), command: readCommand(procRoot, pid) }];
-      const owner = alone[0]!;
-      const list = owners.get(inode);
-      if (!list) {
-        owners.set(inode, alone);
-      } else if (list !== alone && !list.some((o) => o.pid === owner.pid)) {
-        grown ??= new Map();
-        let next = grown.get(list);
-        if (!next) {
-          next = [...list, owner];
-          grown.set(list, next);
-        }
-        owners.set(inode, next);
-      }
+      owners.set(inode, next);
     }
   }
-  return owners;
+}
+
+/** The inode of the socket a descriptor link names ("socket:[123]"), -1 for anything else. */
+function socketInode(link: string): number {
+  let target: string;
+  try {
+    target = readlinkSync(link);
+  } catch {
+    return -1; // closed while we read
+  }
+  // Files, pipes, anon inodes: not a socket.
+  if (target.charCodeAt(0) !== 115 || !target.startsWith(SOCKET_PREFIX) || target.charCodeAt(target.length - 1) !== 93) return -1;
+  const digits = target.slice(SOCKET_PREFIX.length, -1);
+  return DIGITS.test(digits) ? Number(digits) : -1;
 }
 
 function readCommand(procRoot: string, pid: string): string {
