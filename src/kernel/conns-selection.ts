@@ -2,7 +2,7 @@
 // listener's connections, fallbacks, subflows and peers, the per-program summary, the totals).
 // It works on the table's rows of numbers; a view is made only for a connection being shown.
 import type { ConnsModel } from './conns-builder.js';
-import { Row, type ConnectionTable } from './connection-table.js';
+import { ReusedView, Row, type ConnectionTable } from './connection-table.js';
 import { peerMatcher, type ConnectionView, type ConnsFilter, type ConnsSummary, type ListenerView, type ProcessSummary } from './host-connections.js';
 
 export interface ConnsSelection extends ConnsSummary {
@@ -10,6 +10,11 @@ export interface ConnsSelection extends ConnsSummary {
   count: number;
   /** The selected connections' views, made one at a time, in the table's order. */
   connections(): Generator<ConnectionView>;
+  /**
+   * The same, but one view object overwritten for each connection: valid only until the next one.
+   * For writers that are done with a view before they ask for the next (the text and JSON reports).
+   */
+  transientConnections(): Generator<ConnectionView>;
 }
 
 /**
@@ -66,6 +71,10 @@ export function selectConnections(model: ConnsModel, filter: ConnsFilter): Conns
     ...summarize(table, rows, count, listeners),
     *connections() {
       for (let k = 0; k < count; k++) yield table.view(rows[k]!);
+    },
+    *transientConnections() {
+      const reused = new ReusedView();
+      for (let k = 0; k < count; k++) yield table.view(rows[k]!, reused);
     },
   };
 }

@@ -76,48 +76,54 @@ function stateText(c: ConnectionView, color: boolean): string {
 /**
  * wrapText(text, width, indent, first), without its work for the common line that fits as it is:
  * wrapText collapses every run of white space to one space, so a text that already has single spaces
- * only, and fits, comes back unchanged. Anything else (a command name with a tab, a long IPv6 pair)
- * goes through wrapText itself.
+ * only (`regular`), and fits, comes back unchanged. Anything else (a command name with a tab, a long
+ * IPv6 pair) goes through wrapText itself.
  */
-function fitOrWrap(text: string, width: number, indent: string, first: string): string {
-  if (first.length + text.length <= width && !IRREGULAR_SPACE.test(text)) return first + text;
+function fitOrWrap(text: string, regular: boolean, width: number, indent: string, first: string): string {
+  if (regular && first.length + text.length <= width) return first + text;
   return wrapText(text, width, indent, first);
 }
 /** White space other than a single space between two words (\s as wrapText splits on it). */
 const IRREGULAR_SPACE = /[^\S ]|  |^ | $/;
 
-/** One owners text per list: the lists are shared by every socket of a process. */
+/** One owners text per list (the lists are shared by every socket of a process), and whether its spaces are regular. */
 class OwnersText {
-  private readonly cache = new Map<readonly SocketOwner[], string>();
+  private readonly cache = new Map<readonly SocketOwner[], { text: string; regular: boolean }>();
 
-  of(owners: readonly SocketOwner[]): string {
-    let text = this.cache.get(owners);
-    if (text === undefined) {
-      text = formatOwners(owners);
-      this.cache.set(owners, text);
+  of(owners: readonly SocketOwner[]): { text: string; regular: boolean } {
+    let entry = this.cache.get(owners);
+    if (entry === undefined) {
+      const text = formatOwners(owners);
+      entry = { text, regular: !IRREGULAR_SPACE.test(text) };
+      this.cache.set(owners, entry);
     }
-    return text;
+    return entry;
   }
+}
+
+/** formatBytes, without its work for the counts below 1 KiB that most idle connections show. */
+function bytesText(bytes: number): string {
+  return bytes < 1024 ? `${bytes} B` : formatBytes(bytes);
 }
 
 /** Appends the lines of one connection to `out`, each at the section's indent. */
 function connectionLines(c: ConnectionView, color: boolean, owners: OwnersText, out: string[]): void {
   const subflows = c.socket === 'mptcp' ? (c.subflowCount === 1 ? ', 1 subflow' : `, ${c.subflowCount} subflows`) : '';
   // The head line starts at the section's indent; only its continuation lines go deeper.
-  const head = `${formatEndpoint(c.local)} -> ${formatEndpoint(c.remote)} ${stateText(c, color)}${subflows}${c.accepted ? ', accepted' : ''}, ${owners.of(c.processes)}`;
-  out.push(`  ${fitOrWrap(head, WIDTH - 2, '      ', '')}`);
-  let details = '';
-  const add = (part: string) => {
-    details = details === '' ? part : `${details}, ${part}`;
-  };
-  if (c.tcpState !== 'established') add(c.tcpState);
-  if (c.token) add(`token ${c.token}`);
-  if (c.bytesSent !== undefined) add(`sent ${formatBytes(c.bytesSent)}`);
-  if (c.bytesReceived !== undefined) add(`received ${formatBytes(c.bytesReceived)}`);
-  if (c.bytesRetransmitted) add(`retransmitted ${formatBytes(c.bytesRetransmitted)}`);
-  if (c.flags.length > 0) add(`flags ${c.flags.join(',')}`);
-  if (c.addAddrAccepted) add(`${c.addAddrAccepted} addresses accepted`);
-  if (details !== '') out.push(`  ${fitOrWrap(details, WIDTH, '    ', '    ')}`);
+  // Only the program's name can bring irregular white space: every other part is made here, of
+  // words joined by single spaces.
+  const program = owners.of(c.processes);
+  const head = `${formatEndpoint(c.local)} -> ${formatEndpoint(c.remote)} ${stateText(c, color)}${subflows}${c.accepted ? ', accepted' : ''}, ${program.text}`;
+  out.push(`  ${fitOrWrap(head, program.regular, WIDTH - 2, '      ', '')}`);
+  // The details, comma-separated (all made here: regular).
+  let details = c.tcpState !== 'established' ? c.tcpState : '';
+  if (c.token) details = details === '' ? `token ${c.token}` : `${details}, token ${c.token}`;
+  if (c.bytesSent !== undefined) details = details === '' ? `sent ${bytesText(c.bytesSent)}` : `${details}, sent ${bytesText(c.bytesSent)}`;
+  if (c.bytesReceived !== undefined) details = details === '' ? `received ${bytesText(c.bytesReceived)}` : `${details}, received ${bytesText(c.bytesReceived)}`;
+  if (c.bytesRetransmitted) details = details === '' ? `retransmitted ${bytesText(c.bytesRetransmitted)}` : `${details}, retransmitted ${bytesText(c.bytesRetransmitted)}`;
+  if (c.flags.length > 0) details = details === '' ? `flags ${c.flags.join(',')}` : `${details}, flags ${c.flags.join(',')}`;
+  if (c.addAddrAccepted) details = details === '' ? `${c.addAddrAccepted} addresses accepted` : `${details}, ${c.addAddrAccepted} addresses accepted`;
+  if (details !== '') out.push(`  ${fitOrWrap(details, true, WIDTH, '    ', '    ')}`);
   for (const s of c.subflows) {
     const ids = s.localId !== undefined ? ` id ${s.localId}/${s.remoteId ?? '?'}` : '';
     out.push(`      subflow ${formatEndpoint(s.local)} -> ${formatEndpoint(s.remote)} ${s.state}${ids} ${s.flags}${s.backup ? ' backup' : ''}`);

@@ -77,7 +77,7 @@ export const connsCommand = defineCommand({
       const json: Record<keyof ConnsJson, unknown> = {
         schema: 'mptcp-doctor/conns/v1',
         filter,
-        connections: selection.connections(),
+        connections: selection.transientConnections(),
         listeners: selection.listeners,
         processes: selection.processes,
         totals: selection.totals,
@@ -89,7 +89,7 @@ export const connsCommand = defineCommand({
     } else if (format === 'prometheus') {
       output.out(renderConnsPrometheus(selection));
     } else {
-      for (const piece of connsReportPieces(selection, selection.connections(), { color: output.color })) output.out(piece);
+      for (const piece of connsReportPieces(selection, selection.transientConnections(), { color: output.color })) output.out(piece);
       if (process.getuid?.() !== 0) output.log('note: not root: only your own processes are named');
       if (model.interrupted) output.log('note: sockets came and went while they were read; counts may be off by a few');
     }
