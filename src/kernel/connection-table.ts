@@ -221,10 +221,6 @@ export class ConnectionTable {
     return (index < 0 ? NO_OWNERS : this.ownerLists[index]!) as SocketOwner[];
   }
 
-  remoteAddress(row: number): string {
-    return this.names[this.remoteName[row]!]!;
-  }
-
   /**
    * The row as the JSON schema shows it: every key in the same order, undefined (left out by JSON)
    * where there is no value. With `into` (a view made by this method before), that view and its
