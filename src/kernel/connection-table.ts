@@ -193,8 +193,13 @@ export class ConnectionTable {
     this.uid[i] = from.uid[row]!;
   }
 
-  private grow(): void {
-    const n = this.flags.length * GROWTH;
+  /** Room for `rows` rows in all, in one step (growing row by row copies each column several times). */
+  reserve(rows: number): void {
+    if (rows > this.flags.length) this.grow(rows);
+  }
+
+  private grow(rows = this.flags.length * GROWTH): void {
+    const n = rows;
     this.flags = grown(this.flags, n);
     this.tcpState = grown(this.tcpState, n);
     this.localName = grown(this.localName, n);

@@ -237,6 +237,8 @@ export class ConnsBuilder {
 
   /** Phase 3: MPTCP connections, with the subflows phase 2 chained to their token. */
   addMptcp(reply: Buffer): void {
+    // Nearly every connection has a subflow in the TCP dump: room for as many rows, made at once.
+    this.connections.reserve(this.subflows.length);
     this.indexes();
     const s = this.reader.start(reply, MPTCP_DUMP);
     while (s.next()) if (s.state !== TCP_LISTEN) this.mptcpSocket(s);
