@@ -3,7 +3,6 @@
 // without passwords, graceful stop on SIGTERM, usage errors.
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
@@ -12,18 +11,12 @@ import { computeDigest } from '../../src/server/index.js';
 import { packageRoot } from '../support/dist.js';
 import { missingRequirement } from '../support/gate.js';
 import { createNetns } from '../support/netns.js';
+import { freePort } from './support/free-port.js';
 import { expectCode, RawClient } from './support/raw-client.js';
 
 const main = join(packageRoot, 'src', 'cli', 'main.ts');
 const manyClients = join(import.meta.dirname, 'fixtures', 'many-clients.py');
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 /** Runs the CLI from source (tsx), so the test needs no build. */
 function serve(...args: string[]): ResultPromise<{ reject: false; timeout: number; env: Record<string, string> }> {
