@@ -47,7 +47,7 @@ export function ftpSharedOptions<T extends GlobalOptions>(y: Argv<T>, defaults: 
     .option('max-time', {
       type: 'number',
       ...(defaults.maxTime !== undefined ? { default: defaults.maxTime } : {}),
-      describe: `seconds ${defaults.maxTimeScope} may take (default: no limit)`,
+      describe: `seconds ${defaults.maxTimeScope} may take${defaults.maxTime === undefined ? ' (default: no limit)' : ''}`,
     })
     .option('ipv4', { alias: '4', type: 'boolean', default: false, describe: 'IPv4 only' })
     .option('ipv6', { alias: '6', type: 'boolean', default: false, describe: 'IPv6 only' });

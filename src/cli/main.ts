@@ -83,7 +83,7 @@ async function main(): Promise<void> {
   let parser = yargs(args)
     .scriptName('mptcp-doctor')
     .usage('$0 [command]\n\nTells whether Multipath TCP works on this host and on a path, and why not when it does not.')
-    .option('json', { type: 'boolean', default: false, describe: 'print exactly one JSON object on stdout' })
+    .option('json', { type: 'boolean', default: false, describe: 'print exactly one JSON object on stdout (watch: one per line, NDJSON)' })
     .option('debug', { type: 'boolean', default: false, describe: 'show stack traces of errors' })
     .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: 'log more on stderr (get/put: the full report)' })
     // Read from the raw arguments before parsing (colour is decided before any output); declared

@@ -54,12 +54,27 @@ export interface WatchSummary {
 /** Minimum time between two owner lookups: a burst of connections costs a lookup per this, not per event. */
 const LOOKUP_INTERVAL_MS = 250;
 
+/**
+ * How long a connection's first line may wait for its program. The lines behind it wait too (the
+ * timeline stays in order); the kernel's events keep being read meanwhile, so none is lost.
+ */
+const NAMING_WAIT_MS = 1000;
+
+/** Lookups that may find nothing for a live connection (a server socket has no inode until accept()). */
+const LOOKUP_ATTEMPTS = 3;
+
 /** Remembers each live connection's addresses and program by token; forgets it when it closes. */
 class ConnectionBook {
   private readonly byToken = new Map<number, ConnectionTag>();
-  private readonly unresolved = new Set<number>();
+  /** Live connections without a program yet, and how many lookups have looked for them. */
+  private readonly unresolved = new Map<number, number>();
   private lookup: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
   private lastLookup = 0;
+  private settled = false;
+
+  /** Called after every lookup: held lines may go out now. */
+  onLookupDone: () => void = () => undefined;
 
   constructor(private readonly resolveProcesses: boolean) {}
 
@@ -82,24 +97,46 @@ class ConnectionBook {
     return shown;
   }
 
+  /** True while a lookup that may name this connection is still to come: its line should wait. */
+  awaitsProgram(token: number): boolean {
+    return this.unresolved.get(token) === 0;
+  }
+
+  programOf(token: number): SocketOwner | undefined {
+    return this.byToken.get(token)?.process;
+  }
+
   private want(token: number): void {
-    this.unresolved.add(token);
-    if (this.lookup) return;
+    if (!this.unresolved.has(token)) this.unresolved.set(token, 0);
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.lookup || this.running || this.settled) return;
     const wait = Math.max(0, this.lastLookup + LOOKUP_INTERVAL_MS - Date.now());
-    this.lookup = setTimeout(() => void this.resolve(), wait);
+    this.lookup = setTimeout(() => {
+      this.lookup = undefined;
+      this.running = this.resolve().finally(() => {
+        this.running = undefined;
+        this.onLookupDone();
+        // Connections still unnamed (server sockets not yet accepted) get another try, a few times.
+        if ([...this.unresolved.values()].some((attempts) => attempts < LOOKUP_ATTEMPTS)) this.schedule();
+      });
+    }, wait);
     this.lookup.unref();
   }
 
   /** One MPTCP dump and one /proc pass for every connection waiting for its program. */
   private async resolve(): Promise<void> {
     this.lastLookup = Date.now();
-    const tokens = new Set(this.unresolved);
+    const tokens = [...this.unresolved].filter(([, attempts]) => attempts < LOOKUP_ATTEMPTS).map(([token]) => token);
     try {
+      const wanted = new Set(tokens);
       const [v4, v6] = await Promise.all([dumpSockets({ protocol: 'mptcp', family: 4, info: true }), dumpSockets({ protocol: 'mptcp', family: 6, info: true })]);
       const inodeByToken = new Map<number, number>();
       for (const socket of [...v4.sockets, ...v6.sockets]) {
         const token = socket.mptcpInfo?.token;
-        if (token && tokens.has(token) && socket.inode !== 0) inodeByToken.set(token, socket.inode);
+        if (token && wanted.has(token) && socket.inode !== 0) inodeByToken.set(token, socket.inode);
       }
       const owners = inodeByToken.size > 0 ? readSocketOwners(new Set(inodeByToken.values())) : new Map<number, SocketOwner[]>();
       for (const [token, inode] of inodeByToken) {
@@ -113,14 +150,56 @@ class ConnectionBook {
     } catch {
       // a failed lookup only leaves programs unnamed
     } finally {
-      this.lookup = undefined;
-      // Server sockets get their inode at accept(): try those again, a bounded number of times.
-      for (const token of tokens) if (!this.byToken.has(token)) this.unresolved.delete(token);
+      for (const token of tokens) {
+        const attempts = this.unresolved.get(token);
+        if (attempts !== undefined) this.unresolved.set(token, attempts + 1);
+      }
     }
   }
 
-  stop(): void {
+  /** At the end: finishes the lookups the held lines wait for (the one under way, or one last one). */
+  async settle(): Promise<void> {
+    this.settled = true;
     clearTimeout(this.lookup);
+    this.lookup = undefined;
+    await this.running;
+    if ([...this.unresolved.values()].includes(0)) await this.resolve();
+  }
+}
+
+/**
+ * The records in the order they happened, each event line held until its connection's program is
+ * known (or NAMING_WAIT_MS has passed): the line then carries the program, as ss -p would show it.
+ */
+class OrderedOutput {
+  private readonly held: Array<{ record: WatchRecord; token?: number; until: number }> = [];
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly book: ConnectionBook, private readonly emit: (record: WatchRecord) => void) {}
+
+  push(record: WatchRecord, token?: number): void {
+    this.held.push({ record, token, until: Date.now() + NAMING_WAIT_MS });
+    this.flush();
+  }
+
+  flush(force = false): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    while (this.held.length > 0) {
+      const head = this.held[0]!;
+      const waiting = head.token !== undefined && this.book.awaitsProgram(head.token) && Date.now() < head.until;
+      if (waiting && !force) {
+        this.timer = setTimeout(() => this.flush(), head.until - Date.now());
+        this.timer.unref();
+        return;
+      }
+      this.held.shift();
+      if (head.record.type === 'event' && head.token !== undefined && head.record.connection && !head.record.connection.process) {
+        const program = this.book.programOf(head.token);
+        if (program) head.record.connection.process = program;
+      }
+      this.emit(head.record);
+    }
   }
 }
 
@@ -148,6 +227,10 @@ export async function runWatch(options: WatchOptions, onRecord: (record: WatchRe
   let counterReports = 0;
   const countReached = () => options.count !== undefined && (subscription ? events : counterReports) >= options.count;
 
+  const book = new ConnectionBook(options.processes ?? true);
+  const output = new OrderedOutput(book, onRecord);
+  book.onLookupDone = () => output.flush();
+
   let counterTimer: NodeJS.Timeout | undefined;
   let previous: CounterSnapshot | undefined;
   if (options.intervalMs > 0) {
@@ -164,31 +247,30 @@ export async function runWatch(options: WatchOptions, onRecord: (record: WatchRe
         if (Object.keys(deltas).length === 0) return;
         const explanations = Object.fromEntries(Object.entries(deltas).map(([name, delta]) => [name, explainCounter(name, delta)]));
         counterReports += 1;
-        onRecord({ type: 'counters', time: new Date(at), intervalMs, deltas, explanations });
+        output.push({ type: 'counters', time: new Date(at), intervalMs, deltas, explanations });
         if (countReached()) stop.abort();
       }, () => undefined);
     }, options.intervalMs);
   }
 
-  const book = new ConnectionBook(options.processes ?? true);
   options.onReady?.(subscription !== undefined);
   try {
     if (subscription) {
       for await (const record of subscription as AsyncIterable<MptcpEventRecord>) {
         if (record.kind === 'loss') {
-          onRecord({ type: 'loss', time: new Date(record.receivedAt), overflows: record.overflows });
+          output.push({ type: 'loss', time: new Date(record.receivedAt), overflows: record.overflows });
           continue;
         }
         const event = record.event;
         events += 1;
         const connection = book.tag(event);
-        onRecord({
+        output.push({
           type: 'event',
           time: new Date(record.receivedAt),
           event,
           ...(event.token !== undefined ? { token: formatToken(event.token) } : {}),
           ...(connection ? { connection } : {}),
-        });
+        }, event.token);
         if (countReached()) break;
       }
     } else {
@@ -200,7 +282,8 @@ export async function runWatch(options: WatchOptions, onRecord: (record: WatchRe
   } finally {
     stop.abort();
     subscription?.close();
-    book.stop();
+    await book.settle();
+    output.flush(true);
     clearInterval(counterTimer);
     clearTimeout(deadline);
     options.signal?.removeEventListener('abort', onAbort);

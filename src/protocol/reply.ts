@@ -2,6 +2,7 @@
 // incremental parser for a client: single-line "ddd text" and multi-line "ddd-text ... ddd text".
 // Bytes in, whole replies out; any split of the input gives the same replies. Hostile input can only
 // produce ReplyFramingError, never an unbounded buffer or a hang.
+import { printable as sanitize } from '../text/printable.js';
 
 /** The bytes do not frame as FTP replies (no code, an overlong line, an endless multi-line reply). */
 export class ReplyFramingError extends Error {
@@ -61,11 +62,7 @@ export function summarizeReply(reply: FtpReply): string {
 }
 
 /** Server text safe for a terminal line: control characters become '?', long text is cut. */
-export function sanitize(text: string, max = 200): string {
-  // eslint-disable-next-line no-control-regex
-  const clean = text.replace(/[\x00-\x1f\x7f-\x9f]/g, '?');
-  return clean.length > max ? `${clean.slice(0, max)}...` : clean;
-}
+export { printable as sanitize } from '../text/printable.js';
 
 export class ReplyParser {
   private readonly maxLineBytes: number;

@@ -1,8 +1,11 @@
 // The fleet view: many hosts' `check --json` and `probe --json` documents merged into one report.
 // Pure data in, data out: reading the files is fleet-files.ts, rendering is fleet-table.ts and
 // fleet-prometheus.ts. A document that is not one of ours, or not whole, is named and skipped.
+// Every string taken from a file (or a file's name) goes through printable(): the files come from
+// other hosts, and the report is read on a terminal.
 import { basename, dirname } from 'node:path';
 import type { ResultStatus } from '../../checks/types.js';
+import { printable } from '../text/printable.js';
 
 export const REPORT_SCHEMA = 'mptcp-doctor/report/v1';
 export const CHECK_SCHEMA = 'mptcp-doctor/check/v1';
@@ -114,9 +117,9 @@ function parseCheck(document: Record<string, unknown>): Parsed {
       return { kind: 'skip', reason: `${CHECK_SCHEMA} with a malformed checks[${index}] (needs id and a status of ${RESULT_STATUSES.join('/')})` };
     }
     checks.push({
-      id: entry.id,
+      id: printable(entry.id),
       status: entry.status as ResultStatus,
-      summary: typeof entry.summary === 'string' ? entry.summary : '',
+      summary: typeof entry.summary === 'string' ? printable(entry.summary, 1000) : '',
       durationMs: typeof entry.durationMs === 'number' ? entry.durationMs : 0,
     });
   }
@@ -133,7 +136,13 @@ function parseProbe(document: Record<string, unknown>): Parsed {
     connections.length > 0 &&
     connections.every((c) => isRecord(c) && c.status === 'held') &&
     (!Array.isArray(runs) || runs.every((r) => isRecord(r) && !r.error));
-  return { kind: 'probe', target: target.url, status: verdict.status, cause: typeof verdict.cause === 'string' ? verdict.cause : 'unknown', held };
+  return {
+    kind: 'probe',
+    target: printable(target.url),
+    status: printable(verdict.status, 40),
+    cause: typeof verdict.cause === 'string' ? printable(verdict.cause, 80) : 'unknown',
+    held,
+  };
 }
 
 /** What one file holds: a check result, a probe result, or a reason to skip it. */
@@ -142,12 +151,12 @@ export function parseDocument(text: string): Parsed {
   try {
     document = JSON.parse(text);
   } catch (error) {
-    return { kind: 'skip', reason: `not JSON: ${truncate((error as Error).message.replace(/\s+/g, ' '), 100)}` };
+    return { kind: 'skip', reason: `not JSON: ${truncate(printable((error as Error).message.replace(/\s+/g, ' ')), 100)}` };
   }
   if (!isRecord(document)) return { kind: 'skip', reason: 'not a JSON object' };
   if (document.schema === CHECK_SCHEMA) return parseCheck(document);
   if (document.schema === PROBE_SCHEMA) return parseProbe(document);
-  const schema = typeof document.schema === 'string' ? `schema ${document.schema}` : 'no schema field';
+  const schema = typeof document.schema === 'string' ? `schema ${printable(document.schema, 80)}` : 'no schema field';
   return { kind: 'skip', reason: `not a check or probe result (${schema})` };
 }
 
@@ -188,7 +197,7 @@ export function groupHosts(hosts: readonly HostReport[]): ProblemGroup[] {
 
 /** Merges the files (in the order given) into the fleet report. */
 export function buildFleetReport(files: readonly InputFile[], unreadable: readonly SkippedFile[] = []): FleetReport {
-  const skipped: SkippedFile[] = [...unreadable];
+  const skipped: SkippedFile[] = unreadable.map((u) => ({ file: printable(u.file, 4096), reason: printable(u.reason) }));
   const hosts = new Map<string, HostReport>();
   const checkIds: string[] = [];
   const hostFor = (name: string) => {
@@ -196,7 +205,8 @@ export function buildFleetReport(files: readonly InputFile[], unreadable: readon
     if (!host) hosts.set(name, (host = { host: name, checks: [], probes: [], problems: [], failing: false }));
     return host;
   };
-  for (const file of files) {
+  for (const input of files) {
+    const file = { ...input, path: printable(input.path, 4096) };
     const parsed = parseDocument(file.text);
     if (parsed.kind === 'skip') {
       skipped.push({ file: file.path, reason: parsed.reason });

@@ -1,6 +1,7 @@
 // Server events as plain data. The CLI decides where they go (stderr, one JSON object per line with
 // --json-log). Passwords never reach an event: the session redacts PASS before logging, and
 // `sanitize` keeps control characters a client sent out of terminals and log files.
+import { printable as sanitize } from '../text/printable.js';
 
 export type LogLevel = 'info' | 'warn' | 'error' | 'debug';
 
@@ -23,10 +24,7 @@ export function makeEvent(level: LogLevel, event: string, fields: Omit<ServerEve
 }
 
 /** Printable, bounded text of something a client sent. */
-export function sanitize(text: string, max = 200): string {
-  const clean = text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
-  return clean.length > max ? `${clean.slice(0, max)}...` : clean;
-}
+export { printable as sanitize } from '../text/printable.js';
 
 /** The command line as it may be logged: PASS arguments are replaced. */
 export function redactCommand(verb: string, argument: string): string {

@@ -7,6 +7,8 @@
 // Every transfer is throttled by vsftpd itself (anon_max_rate): curl 7.88's --limit-rate does not
 // hold an FTP download back (4 MiB "at 50k" finished in 1.3-3.2 s in 7 of 8 runs here), and a
 // connection that ends early turns every later step of a test into a race.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cliEntry, startVsftpd, type Lab, type LabProcess } from '../lab/index.js';
 import { useLab } from '../lab/vitest.js';
@@ -187,6 +189,14 @@ describe.skipIf(skip)('conns and watch in the lab', () => {
       const fallbacksOnly = await conns(l, 'server', ['--state', 'fallback', '--port', '21']);
       expect(fallbacksOnly.connections.map((c) => c.socket)).toEqual(['tcp', 'tcp']);
 
+      // --output writes the same report to a file (atomically), nothing to stdout: for a textfile collector.
+      const prom = join(l.tmpDir, 'conns.prom');
+      const written = await l.runNode('server', ['conns', '--format', 'prometheus', '--output', prom, '--port', '21']);
+      expect([written.exitCode, written.stdout]).toEqual([0, '']);
+      const printed = await l.runNode('server', ['conns', '--format', 'prometheus', '--port', '21']);
+      expect(readFileSync(prom, 'utf8')).toBe(printed.stdout);
+      expect(printed.stdout).toMatch(/fallback/);
+
       // check's listeners.mptcp says the same about the server's services (vsftpd's passive data
       // listeners, MPTCP or not like their server, come and go beside them).
       const check = await l.runNode('server', ['check', '--only', 'listeners.mptcp', '--json']);
@@ -212,7 +222,10 @@ describe.skipIf(skip)('conns and watch in the lab', () => {
     const link2 = l.link(2).client.v4;
     const curl = l.spawn('client', ['mptcpize', 'run', 'curl', '-sS', '-o', '/dev/null', ftp.url('big.bin')]);
     try {
-      await waitForLine(watch, 'sub_established over link 2', isEvent('sub_established', (e) => e.localAddress === link2), 15_000, [curl]);
+      const joined = await waitForLine(watch, 'sub_established over link 2', isEvent('sub_established', (e) => e.localAddress === link2), 15_000, [curl]);
+      // The connection's first lines already name its program: they wait for the lookup.
+      const first = watchLines(watch).filter((x) => x.type === 'event' && x.event?.token === joined.event!.token && ['created', 'established'].includes(x.event?.type ?? ''));
+      expect(first.map((x) => [x.event!.type, x.connection?.process?.command])).toEqual([['created', 'curl'], ['established', 'curl']]);
 
       await l.exec('server', ['ip', 'addr', 'add', `${extra}/24`, 'dev', 's0'], { check: true });
       await l.exec('server', ['ip', 'mptcp', 'endpoint', 'add', extra, 'signal'], { check: true });

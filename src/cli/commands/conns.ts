@@ -12,6 +12,7 @@ import { defineCommand } from '../command.js';
 import { CannotRunError, UsageError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { checkInteger } from '../option-checks.js';
+import { emitReport } from '../output.js';
 
 export interface ConnsJson extends ConnsSnapshot {
   schema: 'mptcp-doctor/conns/v1';
@@ -42,10 +43,15 @@ export const connsCommand = defineCommand({
       .option('pid', { type: 'number', describe: 'only sockets held by this process' })
       .option('peer', { type: 'string', describe: 'only connections with this peer address or prefix (10.0.0.0/8)' })
       .option('state', { type: 'string', choices: ['mptcp', 'fallback'] as const, describe: 'only connections still MPTCP, or fallen back to TCP' })
-      .option('format', { type: 'string', choices: ['table', 'json', 'prometheus'] as const, describe: 'output format (default table; --json = --format json)' }),
+      .option('format', { type: 'string', choices: ['table', 'json', 'prometheus'] as const, describe: 'output format (default table; --json = --format json)' })
+      .option('output', { alias: 'o', type: 'string', describe: 'write the report to FILE atomically (for node_exporter textfile collector)' }),
   async run(options, output) {
     if (options.json && options.format && options.format !== 'json') throw new UsageError(`--json conflicts with --format ${options.format}`);
     const format = options.format ?? (options.json ? 'json' : 'table');
+    if (options.output === '') throw new UsageError('--output needs a file name');
+    // The report goes to stdout piece by piece, or is gathered for one atomic write to --output.
+    const toFile: string[] | undefined = options.output ? [] : undefined;
+    const write = (piece: string) => (toFile ? toFile.push(piece.endsWith('\n') ? piece : `${piece}\n`) : output.out(piece));
     const filter: ConnsFilter = {
       ...(parsePort(options.port) !== undefined ? { port: options.port } : {}),
       ...(parsePid(options.pid) !== undefined ? { pid: options.pid } : {}),
@@ -84,14 +90,15 @@ export const connsCommand = defineCommand({
         ownersComplete: process.getuid?.() === 0,
         durationMs: Math.round(performance.now() - started),
       };
-      for (const piece of jsonPieces(json, 'connections')) output.out(piece);
+      for (const piece of jsonPieces(json, 'connections')) write(piece);
     } else if (format === 'prometheus') {
-      output.out(renderConnsPrometheus(selection));
+      write(renderConnsPrometheus(selection));
     } else {
-      for (const piece of connsReportPieces(selection, selection.transientConnections(), { color: output.color })) output.out(piece);
+      for (const piece of connsReportPieces(selection, selection.transientConnections(), { color: output.color && !toFile })) write(piece);
       if (process.getuid?.() !== 0) output.log('note: not root: only your own processes are named');
       if (model.interrupted) output.log('note: sockets came and went while they were read; counts may be off by a few');
     }
+    if (toFile) await emitReport(output, toFile.join(''), options.output, options.verbose);
     return ExitCode.ok;
   },
 });

@@ -116,6 +116,24 @@ describe('buildFleetReport', () => {
     ]);
   });
 
+  it('text from the files reaches the terminal without control characters (escape sequences, NUL, C1)', () => {
+    const hostile = JSON.stringify({
+      schema: 'mptcp-doctor/check/v1',
+      checks: [{ id: 'sysctl.enabled\u001b]0;owned\u0007', status: 'fail', summary: 'off \u001b[2J\u009b31m', evidence: [], durationMs: 1 }],
+    });
+    const report = buildFleetReport([
+      file('fleet/web\u001b[31m1/check.json', hostile),
+      file('fleet/web2/check.json', '\u0000\u0001garbage\u001b[31mred'),
+      file('fleet/web3/probe.json', probeDocument('ftp://192.0.2.1/\u001b[1m', false)),
+    ], [{ file: 'fleet/\u001bx/check.json', reason: 'EACCES \u0007' }]);
+    const text = renderFleet(report, { width: 80, color: false });
+    // eslint-disable-next-line no-control-regex
+    expect(text).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
+    expect(JSON.stringify(report)).not.toMatch(/\\u00(1b|00|07|9b)/);
+    expect(report.hosts.map((h) => h.host)).toEqual(['web?[31m1', 'web3']);
+    expect(report.skipped.map((s) => s.reason)).toEqual(['EACCES ?', expect.stringMatching(/^not JSON: /)]);
+  });
+
   it('a fleet where nothing fails is all ok', () => {
     const calm = buildFleetReport([file('a/check.json', checkDocument(healthy)), file('b/check.json', checkDocument({ ...healthy, 'sysctl.checksum': 'warn' }))]);
     expect(calm.summary).toMatchObject({ failing: 0, warning: 1, ok: 1, allOk: true });
