@@ -28,7 +28,8 @@ export async function runLoopbackProbe(): Promise<LoopbackResult> {
       // Our own server, in this process: no need to ask what it is, nor to download the digest.
       farEnd: { serve: true, digest: async () => computeDigest(PROBE_BYTES) },
     });
-    if (run.error) throw new Error(`${run.error.stage}: ${run.error.message}`);
+    // The kind (an errno code, 'timeout', an FTP failure) tells the check whether lo itself is at fault.
+    if (run.error) throw Object.assign(new Error(`${run.error.stage}: ${run.error.message}`), { code: run.error.kind });
     const control = run.connections.find((c) => c.role === 'control');
     const data = run.connections.find((c) => c.role === 'data' && c.purpose === 'transfer');
     if (!control || !data) throw new Error('the probe made no data connection');

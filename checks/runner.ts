@@ -1,5 +1,7 @@
 // Runs checks together (their host reads overlap and are shared) and reports them in registry order.
-// A check that throws is `error` with the exception's message: a broken check, not a finding.
+// A check that throws is `error` with the exception's message: a broken check, not a finding. One
+// that needs the native addon when it cannot be loaded says so: the host was not looked at.
+import { AddonUnavailableError } from '../src/native/binding.js';
 import type { CheckContext, CheckResult, Check, ResultStatus } from './types.js';
 
 export const CHECK_TIMEOUT_MS = 8_000;
@@ -32,7 +34,7 @@ async function runOne(check: Check, context: CheckContext, timeoutMs: number): P
       id: check.id,
       title: check.title,
       status: 'error',
-      summary: `check failed: ${message.split('\n')[0]}`,
+      summary: error instanceof AddonUnavailableError ? `could not run: ${message.split('\n')[0]}` : `check failed: ${message.split('\n')[0]}`,
       evidence: [message],
       durationMs: Math.round(performance.now() - started),
     };
@@ -43,6 +45,11 @@ async function runOne(check: Check, context: CheckContext, timeoutMs: number): P
 
 export async function runChecks(checks: readonly Check[], context: CheckContext, options: { timeoutMs?: number } = {}): Promise<CheckResult[]> {
   return Promise.all(checks.map((check) => runOne(check, context, options.timeoutMs ?? CHECK_TIMEOUT_MS)));
+}
+
+/** The checks that could not run because the native addon is missing (check then exits 3). */
+export function addonMissing(results: readonly CheckResult[]): CheckResult[] {
+  return results.filter((r) => r.status === 'error' && r.summary.startsWith('could not run: '));
 }
 
 export function summarize(results: readonly CheckResult[]): CheckSummary {

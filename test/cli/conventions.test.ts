@@ -233,6 +233,26 @@ const cases: Case[] = [
     },
   },
 
+  // Cannot run: the native addon is missing (a broken install). check still reports what it could read.
+  {
+    name: 'check without the native addon: exit 3, the report, and one line naming the checks that could not run',
+    args: () => ['check', '--only', 'sysctl.enabled,socket.mptcp,selftest.loopback'],
+    where: 'ready',
+    env: () => ({ MPTCP_DOCTOR_ADDON: path.join(dir, 'missing.node') }),
+    code: 3,
+    stdout: /^MPTCP is not ready on this host: 2 checks \(socket\.mptcp, selftest\.loopback\)\s+could not run/,
+    stderr: oneLine(/^mptcp-doctor: socket\.mptcp, selftest\.loopback could not run: native addon not loadable/),
+  },
+  {
+    name: 'connect without the native addon: exit 3, one line',
+    args: () => ['connect', '127.0.0.1:2121'],
+    where: 'ready',
+    env: () => ({ MPTCP_DOCTOR_ADDON: path.join(dir, 'missing.node') }),
+    code: 3,
+    stdout: '',
+    stderr: oneLine(/^mptcp-doctor: native addon not loadable/),
+  },
+
   // check and fix
   { name: 'check: one-line verdict first, then the table (ready)', args: () => ['check', '--only', 'sysctl.enabled,socket.mptcp'], where: 'ready', code: 0, stdout: /^MPTCP is ready on this host: 2 checks passed\n\nPASS /, stderr: '' },
   {

@@ -2,7 +2,7 @@
 // checks/registry.ts together and reports them as a table, JSON or Prometheus text.
 import { auditHost } from '../../../checks/audit.js';
 import { checkIds } from '../../../checks/registry.js';
-import { summarize, type CheckSummary } from '../../../checks/runner.js';
+import { addonMissing, summarize, type CheckSummary } from '../../../checks/runner.js';
 import type { CheckResult } from '../../../checks/types.js';
 import { renderChecks } from '../../report/checks.js';
 import { renderPrometheus } from '../../report/prometheus.js';
@@ -45,6 +45,13 @@ export const checkCommand = defineCommand({
       text = `${renderChecks(results, { color: output.color && !options.output, verbose: options.verbose })}\n`;
     }
     await emitReport(output, text, options.output, options.verbose);
+    // The report is still worth having (the sysctls, the path manager), but without the addon the
+    // host was not fully looked at: that is "cannot run", not a finding about the host.
+    const unrun = addonMissing(results);
+    if (unrun.length > 0) {
+      output.log(`mptcp-doctor: ${unrun.map((r) => r.id).join(', ')} ${unrun[0]!.summary}`);
+      return ExitCode.cannotRun;
+    }
     return summary.ok ? ExitCode.ok : ExitCode.problem;
   },
 });
