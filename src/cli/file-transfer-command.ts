@@ -3,8 +3,10 @@
 // and the JSON fields. The verdict on each connection comes from the session, as for probe.
 import type { Argv } from 'yargs';
 import { summarizeReply, type FileTransferResult, type FtpClient, type FtpObserver, type FtpUrl, type ModeRequest } from '../ftp/index.js';
+import { NetworkError } from '../net/errors.js';
 import { readPathManagerView } from '../session/expected-subflows.js';
 import { everyConnectionHeld, type ConnectionRecord } from '../session/record.js';
+import { notAnFtpServer } from '../session/far-end.js';
 import { runSession, type SessionOutcome } from '../session/session.js';
 import type { CounterSnapshot } from '../sys/counters.js';
 import type { Verdict } from '../verdict/verdict.js';
@@ -140,7 +142,11 @@ export async function runFileTransfer(request: FileTransferSessionOptions): Prom
       const { signal } = interrupt.signal.reason as InterruptedError;
       throw new InterruptedError(request.interrupted(interruptionWord(signal)), signal);
     }
-    if (session.failure) throw scrubber.error(session.failure.error);
+    if (session.failure) {
+      const notFtp = notAnFtpServer(session, sessionTimeouts(options).replyMs);
+      if (notFtp) throw new NetworkError(`${target.host.includes(':') ? `[${target.host}]` : target.host}:${target.port} ${notFtp}`, 'not-ftp-server');
+      throw scrubber.error(session.failure.error);
+    }
     const result = session.value!;
     const notes = [...session.findings, ...session.notes.map((note) => scrubber.scrub(note))];
     if (!result.transfer) notes.push(request.alreadyComplete);

@@ -34,6 +34,9 @@ function kindOf(stats: Stats): string {
 function unsafeReason(stats: Stats, uid: number): string | undefined {
   if (!stats.isFile()) return `it is ${kindOf(stats)}`;
   if (stats.uid !== uid) return `it is owned by uid ${stats.uid}, not by you (uid ${uid})`;
+  // Another name for the same file: with fs.protected_hardlinks off, anyone may link a file of
+  // ours into their directory, and writing "the .part" would change that file.
+  if (stats.nlink > 1) return `it has ${stats.nlink} names (hard links): writing it would change another file`;
   return undefined;
 }
 

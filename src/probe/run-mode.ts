@@ -9,7 +9,8 @@ import { parseSiteMptcpReply, type SiteMptcpView } from '../protocol/site-mptcp.
 import { formatSize } from '../protocol/size.js';
 import type { PathManagerView } from '../session/expected-subflows.js';
 import type { ConnectionRecord } from '../session/record.js';
-import { runSession, type SessionContext, type SessionFailure, type SessionOutcome, type SessionTarget } from '../session/session.js';
+import { runSession, type SessionContext, type SessionOutcome, type SessionTarget } from '../session/session.js';
+import { notAnFtpServer } from '../session/far-end.js';
 import type { CounterSnapshot } from '../sys/counters.js';
 import type { ProbeMode, ReplyAnomaly } from '../verdict/evidence.js';
 import type { Verdict } from '../verdict/verdict.js';
@@ -115,31 +116,16 @@ function formatTarget(target: ProbeTarget): string {
   return target.host.includes(':') ? `[${target.host}]:${target.port}` : `${target.host}:${target.port}`;
 }
 
-/**
- * The TCP connection was made but no FTP greeting came: the far end is not an FTP server (an HTTP
- * server waits for a request, an SSH server greets with "SSH-2.0-..."). Returns the reason, or
- * undefined when the failure was something else (a TLS failure of implicit FTPS, a refusal).
- */
-function notAnFtpServer(failure: SessionFailure, timeoutMs: number): string | undefined {
-  if (failure.kind === 'protocol') return `is not an FTP server: its first bytes are not an FTP greeting (${failure.message})`;
-  if (failure.kind === 'timeout') return `is not an FTP server: it accepted the connection but sent no FTP greeting within ${Math.round(timeoutMs / 1000)} s`;
-  if (failure.kind === 'closed') return 'is not an FTP server: it closed the connection without an FTP greeting';
-  return undefined;
-}
-
 /** A failure that means the probe cannot run at all: thrown as ProbeCannotRunError (exit 4, no verdict). */
 function cannotRun(session: SessionOutcome<unknown>, target: ProbeTarget, timeouts: ProbeTimeouts): ProbeCannotRunError | undefined {
   const failure = session.failure;
   if (!failure) return undefined;
   const { error } = failure;
   if (error instanceof ProbeCannotRunError) return error;
-  const connected = session.records.some((r) => r.role === 'control');
-  if (failure.stage === 'connect' && connected && !session.heardReply) {
-    const notFtp = notAnFtpServer(failure, Math.min(timeouts.replyMs, timeouts.runMs));
-    if (notFtp) return new ProbeCannotRunError(`${formatTarget(target)} ${notFtp}`, { cause: error });
-  }
+  const notFtp = notAnFtpServer(session, Math.min(timeouts.replyMs, timeouts.runMs));
+  if (notFtp) return new ProbeCannotRunError(`${formatTarget(target)} ${notFtp}`, { cause: error });
   // No connection at all, or refused by the server (530, 421...): nothing to probe. A reset or a stall stays evidence.
-  if (failure.stage === 'connect' && !connected) return new ProbeCannotRunError(failure.message, { cause: error });
+  if (failure.stage === 'connect' && !session.records.some((r) => r.role === 'control')) return new ProbeCannotRunError(failure.message, { cause: error });
   if (notAboutThePath(error) || (failure.stage !== 'transfer' && failure.kind === 'reply')) {
     return new ProbeCannotRunError(failure.message, { cause: error });
   }

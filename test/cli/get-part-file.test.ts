@@ -2,7 +2,7 @@
 // plant a name there first: a symlink to a file of ours, a FIFO, a file of their own. get must
 // refuse each with one line and exit 2, write nothing through it, and append nothing with
 // --continue; a .part of our own still resumes.
-import { chmodSync, chownSync, lchownSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { chmodSync, chownSync, lchownSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -76,6 +76,18 @@ describe.skipIf(skip)('get refuses a .part it did not make', () => {
       expect(result.stderr.trim()).toBe(`mptcp-doctor: refusing to write ${local}.part: it is a FIFO; remove it or download to another name`);
       expect(Date.now() - started).toBeLessThan(10_000);
       expect(lstatSync(`${local}.part`).isFIFO()).toBe(true);
+    });
+
+    test(`a hard link to a file of ours${label}: exit 2, the file left as it was`, async () => {
+      const target = join(base, `linked-${++counter}`);
+      writeFileSync(target, precious, { mode: 0o600 });
+      const local = join(shared, `linked-${counter}`);
+      linkSync(target, `${local}.part`);
+      const result = await get(local, ...flags);
+      expect(result.exitCode).toBe(2);
+      expect(result.stderr.trim()).toBe(`mptcp-doctor: refusing to write ${local}.part: it has 2 names (hard links): writing it would change another file; remove it or download to another name`);
+      expect(readFileSync(target)).toEqual(precious);
+      expect(existsSync(local)).toBe(false);
     });
 
     test(`a regular file owned by nobody${label}: exit 2, left as it was`, async () => {

@@ -109,6 +109,22 @@ describe('probe: no MPTCP verdict without MPTCP evidence', () => {
     expect(result.stderr).toContain('is not an FTP server');
   }, 30_000);
 
+  test.each([
+    ['get', (port: number) => ['get', `ftp://127.0.0.1:${port}/file.bin`, '-o', '/dev/null']],
+    ['put', (port: number) => ['put', '/etc/hostname', `ftp://127.0.0.1:${port}/upload.bin`]],
+  ] as const)('%s says the same of an HTTP server: not an FTP server, exit 4, its own error code', async (_name, argv) => {
+    const server = http.createServer((_req, res) => res.end('hello'));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    closers.push(() => server.close());
+    const port = (server.address() as net.AddressInfo).port;
+    const result = await execa('node', [cli, ...argv(port), '--timeout', '2', '--json'], { reject: false, timeout: 30_000 });
+    expect(result.exitCode).toBe(4);
+    expect(JSON.parse(result.stdout).error).toMatchObject({
+      code: 'not-ftp-server',
+      message: `127.0.0.1:${port} is not an FTP server: it accepted the connection but sent no FTP greeting within 2 s`,
+    });
+  }, 30_000);
+
   test('a far end whose digest cannot be read: the transfer is reported as not verified, and why', async () => {
     const size = 64 * 1024;
     const port = await mptcpScripted(async (session, dataListener) => {
