@@ -1,7 +1,7 @@
 // The causes a verdict may name, the advice for each, and the positive evidence each one requires.
 // The rule: no MPTCP cause without MPTCP evidence. A cause is never inferred from the mere absence
 // of MPTCP, and nothing the tool itself did after giving up (its own resets and fast-closes) counts.
-// docs/verdicts.md explains each requirement; the property test in test/unit/probe holds the rules
+// docs/verdicts.md explains each requirement; the property test in test/unit/verdict holds the rules
 // (verdict.ts) to these requirements on generated evidence.
 import type { ConnectionEvidence, ProbeEvidence } from './evidence.js';
 import {
