@@ -107,6 +107,27 @@ describe.skipIf(skip)('single executable', () => {
     expect(readdirSync(temp)).toEqual([]);
   });
 
+  it('conns and watch: sock_diag and the MPTCP event group through the embedded addon', async () => {
+    const conns = await run(['conns', '--json']);
+    expect(conns.exitCode, conns.stderr).toBe(0);
+    const listing = JSON.parse(conns.stdout) as { listeners: Array<{ id: string; processes: Array<{ command: string }> }> };
+    expect(listing.listeners.find((l) => l.id === `mptcp 127.0.0.1:${PORT}`)?.processes.map((p) => p.command)).toContain('mptcp-doctor');
+    const watch = new LabProcess(ns.name, ['env', '-i', `PATH=${bin}`, `TMPDIR=${temp}`, 'mptcp-doctor', 'watch', '--json', '--verbose', '--interval', '0', '--count', '2', '--duration', '30']);
+    try {
+      await watch.waitForOutput('watching MPTCP events', 20_000);
+      const connect = await run(['connect', `127.0.0.1:${PORT}`, '--json']);
+      expect(connect.exitCode, connect.stderr).toBe(0);
+      const ended = await watch.wait(20_000);
+      expect(ended.exitCode, ended.stderr).toBe(0);
+      const events = ended.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; event?: { type: string } }).filter((l) => l.type === 'event');
+      expect(events).toHaveLength(2);
+      expect(events[0]!.event!.type).toBe('created');
+    } finally {
+      await watch.stop();
+    }
+    expect(readdirSync(temp)).toEqual([]);
+  });
+
   it('--version prints the package version', async () => {
     const shown = await run(['--version']);
     expect(shown.stdout.trim()).toBe(version);
