@@ -58,7 +58,7 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   });
 }
 const config = values.smoke ? smokeConfig(outDir, scratch) : fullConfig(outDir, scratch);
-if (values.runs) config.runs = Number(values.runs);
+if (values.runs) config.runs = config.serveRuns = config.verdictRuns = config.startupRuns = Number(values.runs);
 if (values.only) config.only = values.only.split(',');
 const unknown = (config.only ?? []).filter((id) => !GROUPS.some((g) => g.id === id));
 if (unknown.length > 0) {
@@ -77,9 +77,12 @@ try {
     if (config.only && !config.only.includes(group.id)) continue;
     log(`bench: ${group.title}`);
     const groupStarted = performance.now();
+    const loadStart = os.loadavg()[0]!;
     try {
       const result = await group.run({ config, lab, log });
-      groups.push({ id: group.id, title: group.title, ...result, durationMs: Math.round(performance.now() - groupStarted) });
+      const load = { start: loadStart, end: os.loadavg()[0]! };
+      groups.push({ id: group.id, title: group.title, ...result, durationMs: Math.round(performance.now() - groupStarted), load });
+      log(`  load average ${load.start.toFixed(1)} at the start, ${load.end.toFixed(1)} at the end`);
       for (const f of result.figures) {
         log(`  = ${f.label}: ${f.summary.median.toFixed(2)} ${f.unit} (${f.summary.min.toFixed(2)}-${f.summary.max.toFixed(2)}, n=${f.summary.n})${f.status === 'INFO' ? '' : ` ${f.status}`}`);
       }

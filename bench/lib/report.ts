@@ -28,10 +28,14 @@ function goalText(f: Figure): string {
   return f.goal ? `${f.goal.op} ${number(f.goal.value, f.unit)}` : '';
 }
 
-function figureRow(group: string, f: Figure): string {
+function loadText(load: GroupResult['load']): string {
+  return load ? `${load.start.toFixed(1)} - ${load.end.toFixed(1)}` : '';
+}
+
+function figureRow(group: GroupResult, f: Figure): string {
   const s = f.summary;
   const spread = s.n > 1 ? `${number(s.min, f.unit)} - ${number(s.max, f.unit)}` : '';
-  return `| ${group} | ${f.label} | ${number(s.median, f.unit)} ${f.unit} | ${spread} | ${s.n} | ${goalText(f)} | ${f.status === 'INFO' ? '' : f.status} |`;
+  return `| ${group.id} | ${f.label} | ${number(s.median, f.unit)} ${f.unit} | ${spread} | ${s.n} | ${goalText(f)} | ${f.status === 'INFO' ? '' : f.status} | ${loadText(group.load)} |`;
 }
 
 /** `analysis` is the hand-written bench/analysis.md, appended so that every run keeps it. */
@@ -59,14 +63,16 @@ export function renderResults(results: BenchResults, analysis?: string): string 
     `${missed.length > 0 ? ` (${missed.map((f) => f.id).join(', ')})` : ''}; failed runs: ${failures}` +
     `${results.errors.length > 0 ? `; groups that could not run: ${results.errors.map((e) => e.id).join(', ')}` : ''}.`);
   lines.push('');
-  lines.push('| group | figure | median | min - max | runs | goal | |');
-  lines.push('| --- | --- | --- | --- | --- | --- | --- |');
-  for (const g of results.groups) for (const f of g.figures) lines.push(figureRow(g.id, f));
+  lines.push('"load" is the 1-minute load average at the start and end of the figure\'s group; CPU times are user + system (GNU time), which a busy machine distorts less than wall time.');
+  lines.push('');
+  lines.push('| group | figure | median | min - max | runs | goal | | load |');
+  lines.push('| --- | --- | --- | --- | --- | --- | --- | --- |');
+  for (const g of results.groups) for (const f of g.figures) lines.push(figureRow(g, f));
   lines.push('');
   for (const g of results.groups) {
     lines.push(`## ${g.title}`);
     lines.push('');
-    lines.push(g.method);
+    lines.push(`${g.method}${g.load ? ` Load average (1 min, 2 cores shared with other work) ${loadText(g.load)} during the group, ${(g.durationMs / 1000).toFixed(0)} s.` : ''}`);
     lines.push('');
     if (g.notes.length > 0) {
       for (const n of g.notes) lines.push(`- ${n}`);
