@@ -163,13 +163,18 @@ const median = (values) => {
 const reference = results[`${args.variants[0].name}/curl`];
 console.log(`${size} per run, ${args.rounds} rounds alternated, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} at the end`);
 console.log('');
-console.log('| variant | client | wall ms (median) | serve transfer ms | CPU s client / serve | runs with MPTCPRetrans | MPTCPRetrans/DuplicateData/WinProbe per run | pauses >= 180 ms per run | wall / reference curl |');
-console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+console.log('| variant | client | wall ms (median) | MB/s (median, wall) | serve transfer ms | CPU s client / serve | serve CPU s per GiB | runs with MPTCPRetrans | MPTCPRetrans/DuplicateData/WinProbe per run | pauses >= 180 ms per run | pauses per GiB | wall / reference curl | load (1 min) |');
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const [key, runs] of Object.entries(results)) {
   const [name, client] = key.split('/');
   const ratio = reference ? median(runs.map((r, i) => reference[i].wallMs / r.wallMs)) : Number.NaN;
-  console.log(`| ${name} | ${client} | ${median(runs.map((r) => r.wallMs)).toFixed(0)} | ${median(runs.map((r) => r.transferMs)).toFixed(0)} | ` +
-    `${median(runs.map((r) => r.cpu)).toFixed(2)} / ${median(runs.map((r) => r.serveCpu)).toFixed(2)} | ${runs.filter((r) => r.R > 0).length}/${runs.length} | ` +
-    `${runs.map((r) => `${r.R}/${r.D}/${r.W}`).join(' ')} | ${runs.map((r) => r.pauses).join(' ')} | ${ratio.toFixed(2)} |`);
+  const gib = bytes / 2 ** 30;
+  const sum = (values) => values.reduce((a, b) => a + b, 0);
+  const loads = runs.map((r) => r.load);
+  console.log(`| ${name} | ${client} | ${median(runs.map((r) => r.wallMs)).toFixed(0)} | ${median(runs.map((r) => bytes / 1e6 / (r.wallMs / 1000))).toFixed(0)} | ` +
+    `${median(runs.map((r) => r.transferMs)).toFixed(0)} | ${median(runs.map((r) => r.cpu)).toFixed(2)} / ${median(runs.map((r) => r.serveCpu)).toFixed(2)} | ` +
+    `${median(runs.map((r) => r.serveCpu / gib)).toFixed(2)} | ${runs.filter((r) => r.R > 0).length}/${runs.length} | ` +
+    `${runs.map((r) => `${r.R}/${r.D}/${r.W}`).join(' ')} | ${runs.map((r) => r.pauses).join(' ')} | ${(sum(runs.map((r) => r.pauses)) / (runs.length * gib)).toFixed(1)} | ` +
+    `${ratio.toFixed(2)} | ${Math.min(...loads).toFixed(1)} - ${Math.max(...loads).toFixed(1)} |`);
 }
 process.exit(0);
