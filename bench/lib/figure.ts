@@ -33,6 +33,8 @@ export interface GroupResult {
   durationMs: number;
   /** 1-minute load average when the group started and ended: every figure is read against it */
   load?: { start: number; end: number };
+  /** when the group ended (ISO 8601); with --merge, groups of different runs sit side by side */
+  measuredAt?: string;
 }
 
 export function meets(value: number, goal: Goal): boolean {
