@@ -1,8 +1,8 @@
 // How serve's data sockets are set up for sending (docs/server.md, "Sending"): a send buffer larger
 // than any receive window a client is likely to offer, with the unsent part bounded. Measured in
 // bench/analysis.md ("serve as an MPTCP sender"): on loopback, MPTCP-level retransmission stalls
-// (about 200 ms each) fell from 4.8 to 1.2 per GiB sent to `get`, and both get and plain-TCP curl
-// finished sooner.
+// (about 200 ms each) fell from about 4 to 1.4 per GiB sent to `get`, and both get and plain-TCP
+// curl finished sooner.
 import { forceSendBuffer, setTcpOption } from '../native/index.js';
 
 /**
