@@ -141,6 +141,160 @@ Napi::Value NetlinkTransact(const Napi::CallbackInfo& info) {
   return promise;
 }
 
+// new NetlinkDump(protocol, request): one request sent on a fresh netlink socket, its reply read
+// piece by piece. read(buffer, timeoutMs) -> Promise<number>: on the thread pool, fills `buffer`
+// from its start with whole reply datagrams, until fewer than kDatagramBytes are left or the reply
+// ended, and resolves with the bytes written (0 once the reply has ended). JavaScript decodes them
+// and reads again into the same buffer: a dump of tens of thousands of sockets then costs a buffer
+// or two, where netlinkTransact holds every byte of it at once (and grows its copy as it goes).
+// A dump is produced by the kernel as it is read, so a slow reader only slows the dump down.
+class NetlinkDump : public Napi::ObjectWrap<NetlinkDump> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "NetlinkDump", {
+      InstanceMethod("read", &NetlinkDump::Read),
+      InstanceMethod("close", &NetlinkDump::Close),
+    });
+  }
+
+  explicit NetlinkDump(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NetlinkDump>(info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 2 || !info[0].IsNumber() || !info[1].IsBuffer()) {
+      throw Napi::TypeError::New(env, "NetlinkDump(protocol, request Buffer) expected");
+    }
+    auto request = info[1].As<Napi::Buffer<uint8_t>>();
+    if (request.Length() < sizeof(nlmsghdr)) throw Napi::RangeError::New(env, "request too short");
+    fd_ = OpenNetlink(info[0].As<Napi::Number>().Int32Value(), 0);
+    if (fd_ < 0) throw ErrnoError(env, errno, "socket");
+    sockaddr_nl kernel{};
+    kernel.nl_family = AF_NETLINK;
+    ssize_t sent;
+    do {
+      sent = sendto(fd_, request.Data(), request.Length(), 0, reinterpret_cast<sockaddr*>(&kernel), sizeof(kernel));
+    } while (sent < 0 && errno == EINTR);
+    if (sent < 0) {
+      int err = errno;
+      close(fd_);
+      fd_ = -1;
+      throw ErrnoError(env, err, "sendto");
+    }
+  }
+
+  ~NetlinkDump() override {
+    if (fd_ >= 0) close(fd_);
+  }
+
+ private:
+  class ReadWorker : public Napi::AsyncWorker {
+   public:
+    ReadWorker(Napi::Env env, NetlinkDump* dump, Napi::Object self, Napi::Buffer<uint8_t> buffer, int timeoutMs)
+        : Napi::AsyncWorker(env, "netlinkDumpRead"),
+          deferred_(Napi::Promise::Deferred::New(env)),
+          dump_(dump),
+          self_(Napi::Persistent(self)),
+          buffer_(Napi::Persistent(buffer.As<Napi::Object>())),
+          data_(buffer.Data()),
+          capacity_(buffer.Length()),
+          timeoutMs_(timeoutMs) {}
+
+    Napi::Promise Promise() { return deferred_.Promise(); }
+
+    void Execute() override {
+      int fd = dump_->fd_;
+      uint64_t deadline = uv_hrtime() / 1000000 + static_cast<uint64_t>(timeoutMs_);
+      while (!dump_->ended_ && capacity_ - length_ >= kDatagramBytes) {
+        uint64_t now = uv_hrtime() / 1000000;
+        if (now >= deadline) return Fail(ETIMEDOUT, "recvmsg");
+        pollfd waiting{fd, POLLIN, 0};
+        int ready = poll(&waiting, 1, static_cast<int>(deadline - now));
+        if (ready < 0 && errno == EINTR) continue;
+        if (ready < 0) return Fail(errno, "poll");
+        if (ready == 0) return Fail(ETIMEDOUT, "recvmsg");
+        iovec vector{data_ + length_, capacity_ - length_};
+        msghdr message{};
+        message.msg_iov = &vector;
+        message.msg_iovlen = 1;
+        ssize_t received = recvmsg(fd, &message, 0);
+        if (received < 0 && errno == EINTR) continue;
+        if (received < 0) return Fail(errno, "recvmsg");
+        if (message.msg_flags & MSG_TRUNC) return Fail(EMSGSIZE, "recvmsg");
+        bool ends = EndsReply(data_ + length_, static_cast<size_t>(received));
+        length_ += static_cast<size_t>(received);
+        // Keep every message 4-byte aligned for the framing in TypeScript, as AppendDatagram does.
+        while (length_ % 4 != 0 && length_ < capacity_) data_[length_++] = 0;
+        if (ends) dump_->ended_ = true;
+      }
+    }
+
+    void OnOK() override {
+      dump_->ReadEnded();
+      deferred_.Resolve(Napi::Number::New(Env(), static_cast<double>(length_)));
+    }
+
+    void OnError(const Napi::Error&) override {
+      dump_->ReadEnded();
+      deferred_.Reject(ErrnoError(Env(), errno_, syscall_).Value());
+    }
+
+   private:
+    void Fail(int err, const char* syscall) {
+      errno_ = err;
+      syscall_ = syscall;
+      SetError(syscall);
+    }
+
+    Napi::Promise::Deferred deferred_;
+    NetlinkDump* dump_;
+    Napi::ObjectReference self_;    // keeps the dump (and its socket) alive while reading
+    Napi::ObjectReference buffer_;  // keeps the buffer alive while the thread pool writes into it
+    uint8_t* data_;
+    size_t capacity_;
+    size_t length_ = 0;
+    int timeoutMs_;
+    int errno_ = 0;
+    const char* syscall_ = "";
+  };
+
+  Napi::Value Read(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 2 || !info[0].IsBuffer() || !info[1].IsNumber()) {
+      throw Napi::TypeError::New(env, "read(buffer Buffer, timeoutMs) expected");
+    }
+    auto buffer = info[0].As<Napi::Buffer<uint8_t>>();
+    int timeoutMs = info[1].As<Napi::Number>().Int32Value();
+    if (buffer.Length() < kDatagramBytes || timeoutMs <= 0) throw Napi::RangeError::New(env, "buffer under 64 KiB or timeout not positive");
+    if (fd_ < 0 || closing_) throw ErrnoError(env, EBADF, "recvmsg");
+    if (reading_) throw ErrnoError(env, EBUSY, "recvmsg");
+    reading_ = true;
+    auto* worker = new ReadWorker(env, this, info.This().As<Napi::Object>(), buffer, timeoutMs);
+    Napi::Promise promise = worker->Promise();
+    worker->Queue();
+    return promise;
+  }
+
+  // close(): the socket goes (the kernel drops the rest of the dump); a read in flight keeps it until it ends.
+  Napi::Value Close(const Napi::CallbackInfo& info) {
+    closing_ = true;
+    if (!reading_) CloseSocket();
+    return info.Env().Undefined();
+  }
+
+  void ReadEnded() {
+    reading_ = false;
+    if (closing_) CloseSocket();
+  }
+
+  void CloseSocket() {
+    if (fd_ >= 0) close(fd_);
+    fd_ = -1;
+  }
+
+  int fd_ = -1;
+  bool reading_ = false;
+  bool closing_ = false;
+  bool ended_ = false;
+};
+
 // new NetlinkSubscription(protocol, groups, receiveBufferBytes, onBatch): a non-blocking socket
 // joined to multicast groups, watched by a libuv poll handle on the main loop. When it is readable,
 // every queued datagram is read (up to kBatchBytes) and onBatch(bytes, lost) is called, where lost
@@ -330,6 +484,7 @@ class NetlinkSubscription : public Napi::ObjectWrap<NetlinkSubscription> {
 void RegisterNetlink(Napi::Env env, Napi::Object exports) {
   exports.Set("netlinkTransact", Napi::Function::New(env, NetlinkTransact, "netlinkTransact"));
   exports.Set("NetlinkSubscription", NetlinkSubscription::Define(env));
+  exports.Set("NetlinkDump", NetlinkDump::Define(env));
   Napi::Object constants = Napi::Object::New(env);
   constants.Set("NETLINK_SOCK_DIAG", static_cast<int>(NETLINK_SOCK_DIAG));
   constants.Set("NETLINK_GENERIC", static_cast<int>(NETLINK_GENERIC));

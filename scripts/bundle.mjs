@@ -23,6 +23,10 @@ await build({
   sourcemap: 'linked',
   logLevel: 'warning',
   define: { MPTCP_DOCTOR_VERSION: JSON.stringify(version) },
+  // vega-canvas's Node build tries `await import('canvas')` at top level (a native module we never
+  // install): the charts are SVG and need no canvas, and a top-level await cannot become the
+  // CommonJS script of the single executable (scripts/sea.mjs). Its browser build is the same minus that.
+  alias: { 'vega-canvas': './node_modules/vega-canvas/build/vega-canvas.browser.js' },
   // Bundled CommonJS dependencies (cli-progress, table's helpers) call require() for Node built-ins.
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
 });

@@ -21,6 +21,7 @@ apt-get install -y -qq --no-install-recommends \
   build-essential python3 \
   iproute2 iptables nftables kmod procps psmisc \
   vsftpd mptcpd mptcpize lftp curl openssl ca-certificates iputils-ping time \
+  chromium \
   >/dev/null
 # Release artifacts and fleet tooling: the arm64 cross compiler for the prebuilt addon, man(1) and
 # zsh for the man page and completion tests, systemd-analyze (package systemd) for the units, and

@@ -1,5 +1,6 @@
 // A yes/no question on the terminal (stderr), answered within a time limit; no answer is "no".
 import { createInterface } from 'node:readline/promises';
+import { deliverInterrupt } from './interrupt.js';
 
 export const CONFIRM_TIMEOUT_MS = 120_000;
 
@@ -9,6 +10,13 @@ export function canAsk(): boolean {
 
 export async function confirm(question: string, timeoutMs = CONFIRM_TIMEOUT_MS): Promise<boolean> {
   const rl = createInterface({ input: process.stdin, output: process.stderr });
+  // readline reads Ctrl-C itself (raw mode): hand it back as the SIGINT it is, after the terminal
+  // is restored, so it ends the command like any Ctrl-C (src/cli/interrupt.ts).
+  rl.on('SIGINT', () => {
+    rl.close();
+    process.stderr.write('\n');
+    deliverInterrupt('SIGINT');
+  });
   const signal = AbortSignal.timeout(timeoutMs);
   try {
     const answer = await rl.question(`${question} [y/N] `, { signal });

@@ -7,6 +7,7 @@ import { AddressSyntaxError } from '../net/address.js';
 import { NetworkError } from '../net/errors.js';
 import { ProbeCannotRunError } from '../probe/errors.js';
 import { ExitCode, type ExitCodeValue } from './exit-codes.js';
+import { InterruptedError, SIGNAL_EXIT_CODES } from './interrupt.js';
 
 /** Bad arguments: exit 2. */
 export class UsageError extends Error {
@@ -30,6 +31,8 @@ type CodeOf = (error: Error) => string | undefined;
 interface KnownError {
   type: new (...args: never[]) => Error;
   exitCode: ExitCodeValue;
+  /** When the instance decides (an interruption: 130 or 143 by its signal). */
+  exitCodeOf?: (error: Error) => ExitCodeValue;
   code?: CodeOf;
 }
 
@@ -50,6 +53,12 @@ const known: KnownError[] = [
   { type: FtpCredentialsError, exitCode: ExitCode.usage },
   { type: UnsafePartialFileError, exitCode: ExitCode.usage, code: () => 'unsafe-partial-file' },
   { type: ProbeCannotRunError, exitCode: ExitCode.network },
+  {
+    type: InterruptedError,
+    exitCode: ExitCode.interrupted,
+    exitCodeOf: (error) => SIGNAL_EXIT_CODES[(error as InterruptedError).signal],
+    code: () => 'interrupted',
+  },
 ];
 
 function entryFor(error: unknown): KnownError | undefined {
@@ -62,7 +71,8 @@ function entryFor(error: unknown): KnownError | undefined {
 }
 
 export function exitCodeFor(error: unknown): ExitCodeValue | undefined {
-  return entryFor(error)?.exitCode;
+  const entry = entryFor(error);
+  return entry?.exitCodeOf?.(error as Error) ?? entry?.exitCode;
 }
 
 /** The machine code when the exit code is all we know. Stable: scripts match on these. */
@@ -73,6 +83,8 @@ const CODE_BY_EXIT: Record<ExitCodeValue, string> = {
   [ExitCode.cannotRun]: 'cannot-run',
   [ExitCode.network]: 'network',
   [ExitCode.internal]: 'internal',
+  [ExitCode.interrupted]: 'interrupted',
+  [ExitCode.terminated]: 'interrupted',
 };
 
 const SYSTEM_CODE = /^E[A-Z0-9_]+$/;
@@ -87,6 +99,12 @@ function carriedCode(error: unknown, depth = 0): string | undefined {
   if (typeof code === 'string' && SYSTEM_CODE.test(code)) return code;
   return carriedCode(error.cause, depth + 1);
 }
+
+/**
+ * Printed under an internal error: it is a bug, and a report with the stack is what fixes it.
+ * (Known errors never print it: they are the user's input, the host or the network.)
+ */
+export const PLEASE_REPORT = 'this is a bug in mptcp-doctor: please report it, with the output of the same command run with --debug';
 
 /** What --json says about a failure: `{ code, message, exitCode }`. */
 export interface ErrorReport {

@@ -9,6 +9,10 @@ export const ExitCode = {
   /** Network or transfer failure. */
   network: 4,
   internal: 70,
+  /** Ctrl-C (SIGINT): the process ends by the signal, which a shell reports as 130. */
+  interrupted: 130,
+  /** SIGTERM: likewise, 143. */
+  terminated: 143,
 } as const;
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];

@@ -2,25 +2,31 @@
 // one session (src/session) whose step is the file transfer, the progress bar, the --verbose log,
 // and the JSON fields. The verdict on each connection comes from the session, as for probe.
 import type { Argv } from 'yargs';
-import { FtpError, summarizeReply, type FileTransferResult, type FtpClient, type FtpObserver, type FtpUrl, type ModeRequest } from '../ftp/index.js';
+import { summarizeReply, type FileTransferResult, type FtpClient, type FtpObserver, type FtpUrl, type ModeRequest } from '../ftp/index.js';
 import { readPathManagerView } from '../session/expected-subflows.js';
 import { everyConnectionHeld, type ConnectionRecord } from '../session/record.js';
 import { runSession, type SessionOutcome } from '../session/session.js';
 import type { CounterSnapshot } from '../sys/counters.js';
 import type { Verdict } from '../verdict/verdict.js';
+import { timelineFromTransfer } from '../report/timeline/from-transfer.js';
+import type { SessionTimeline } from '../report/timeline/session-timeline.js';
+import { renderSparklines } from '../report/timeline/sparkline.js';
 import type { GlobalOptions } from './command.js';
 import { UsageError } from './errors.js';
-import {
-  checkSharedOptions, ftpSharedOptions, interruptSignal, Scrubber, sessionTarget, sessionTimeouts, type FtpSharedOptions,
-} from './ftp-options.js';
+import { ExitCode, type ExitCodeValue } from './exit-codes.js';
+import { checkSharedOptions, ftpSharedOptions, Scrubber, sessionTarget, sessionTimeouts, type FtpSharedOptions } from './ftp-options.js';
+import { claimInterrupts, InterruptedError, interruptionWord } from './interrupt.js';
 import type { Output } from './output.js';
 import { progressBar } from './progress-bar.js';
+import { REPORT_OPTION, reportTarget, writeReport } from './report-option.js';
 
 export interface FileTransferOptions extends FtpSharedOptions {
   continue: boolean;
   active: boolean;
   mode?: string;
   'require-mptcp': boolean;
+  quiet: boolean;
+  report?: string;
 }
 
 export function fileTransferOptions<T extends GlobalOptions>(y: Argv<T>) {
@@ -28,13 +34,17 @@ export function fileTransferOptions<T extends GlobalOptions>(y: Argv<T>) {
     .option('continue', { alias: 'C', type: 'boolean', default: false, describe: 'resume a partial transfer (REST for get, SIZE + APPE for put)' })
     .option('active', { type: 'boolean', default: false, describe: 'active mode: EPRT, then PORT' })
     .option('mode', { choices: ['epsv', 'pasv', 'eprt', 'port'] as const, describe: 'one data connection mode only' })
-    .option('require-mptcp', { type: 'boolean', default: false, describe: 'exit 1 unless MPTCP held on every connection' });
+    .option('require-mptcp', { type: 'boolean', default: false, describe: 'exit 1 unless MPTCP held on every connection' })
+    .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'print nothing but errors (no progress, no summary)' })
+    .option('report', REPORT_OPTION);
 }
 
-export function checkFileTransferOptions(options: FileTransferOptions): void {
+export function checkFileTransferOptions(options: GlobalOptions & FileTransferOptions): void {
   checkSharedOptions(options);
   if (Array.isArray(options.mode)) throw new UsageError('give --mode once');
   if (options.active && options.mode && !['eprt', 'port'].includes(options.mode)) throw new UsageError(`--active contradicts --mode ${options.mode}`);
+  if (options.quiet && options.verbose) throw new UsageError('choose one of --quiet and --verbose');
+  if (options.tcp && options['require-mptcp']) throw new UsageError('--require-mptcp contradicts --tcp (plain TCP asked for)');
 }
 
 /** Observer for get/put: the --verbose log of commands, notes and connections. */
@@ -66,6 +76,8 @@ export interface FileTransferSession {
   durationMs: number;
   /** What the client noted, what the counters say (stalls), and an already complete file. */
   notes: string[];
+  /** The time series of every connection, as the JSON, the sparklines and the HTML report carry it. */
+  timeline: SessionTimeline;
 }
 
 export interface FileTransferSessionOptions {
@@ -78,8 +90,12 @@ export interface FileTransferSessionOptions {
   transfer(client: FtpClient, onStart: (start: { offset: number; size?: number }) => void): Promise<FileTransferResult>;
   /** Note when there was nothing left to move. */
   alreadyComplete: string;
-  /** Error message when Ctrl-C interrupted it. */
-  interrupted: string;
+  /** Error message when Ctrl-C ("interrupted") or SIGTERM ("terminated") stopped it. */
+  interrupted(word: string): string;
+  /** False when the data itself goes to the terminal (get - on a terminal): no bar across it. */
+  progress?: boolean;
+  /** What the reports call each end: the remote URL without password, the transfer's direction. */
+  display: { remote: string; direction: 'download' | 'upload' };
 }
 
 /**
@@ -90,10 +106,12 @@ export interface FileTransferSessionOptions {
 export async function runFileTransfer(request: FileTransferSessionOptions): Promise<FileTransferSession> {
   const { url, options, output } = request;
   const scrubber = new Scrubber();
-  const target = sessionTarget(url, options, scrubber);
-  const bar = await progressBar(output, request.label);
+  // Before the interruption is claimed: Ctrl-C at the password prompt ends the process at once.
+  const target = await sessionTarget(url, options, scrubber);
+  const report = await reportTarget(options.report);
+  const bar = await progressBar(output, request.label, { quiet: options.quiet || request.progress === false });
   let offset = 0;
-  const interrupt = interruptSignal();
+  const interrupt = claimInterrupts();
   const mode: ModeRequest = (options.mode as ModeRequest | undefined) ?? (options.active ? 'active' : 'passive');
   try {
     const session = await runSession(
@@ -117,29 +135,38 @@ export async function runFileTransfer(request: FileTransferSessionOptions): Prom
         ),
     );
     bar.stop();
-    if (session.failure) {
-      if (interrupt.signal.aborted) throw new FtpError(request.interrupted, 'aborted');
-      throw scrubber.error(session.failure.error);
+    if (interrupt.signal.aborted) {
+      // Stopped cleanly: sockets closed, the .part kept for --continue.
+      const { signal } = interrupt.signal.reason as InterruptedError;
+      throw new InterruptedError(request.interrupted(interruptionWord(signal)), signal);
     }
+    if (session.failure) throw scrubber.error(session.failure.error);
     const result = session.value!;
     const notes = [...session.findings, ...session.notes.map((note) => scrubber.scrub(note))];
     if (!result.transfer) notes.push(request.alreadyComplete);
-    return {
-      result,
-      security: target.security,
-      session,
-      bytes: result.transfer?.bytes ?? 0,
-      durationMs: result.transfer?.durationMs ?? 0,
+    const bytes = result.transfer?.bytes ?? 0;
+    const durationMs = result.transfer?.durationMs ?? 0;
+    const timeline = timelineFromTransfer({
+      command: request.label === 'put' ? 'put' : 'get',
+      target: request.display.remote,
+      direction: request.display.direction,
+      bytes,
+      durationMs,
       notes,
-    };
+      session,
+    });
+    if (report) await writeReport(report, timeline, (html) => scrubber.scrub(html));
+    return { result, security: target.security, session, bytes, durationMs, notes, timeline };
   } finally {
     bar.stop();
-    interrupt.dispose();
+    interrupt.release();
   }
 }
 
 /** The JSON fields get/v1 and put/v1 share. */
 export interface FileTransferJsonFields {
+  /** Every connection's time series (docs/report.md), as probe --json carries it. */
+  timeline: SessionTimeline;
   /** Bytes moved by this run. */
   bytes: number;
   /** Size of the file at the end (resume offset + bytes). */
@@ -166,6 +193,7 @@ export function fileTransferJsonFields(transfer: FileTransferSession, options: F
   const { result, bytes, durationMs, session } = transfer;
   const held = everyConnectionHeld(session.records);
   return {
+    timeline: transfer.timeline,
     bytes,
     totalBytes: result.totalBytes,
     offset: result.offset,
@@ -181,4 +209,45 @@ export function fileTransferJsonFields(transfer: FileTransferSession, options: F
     notes: transfer.notes,
     counters: { client: session.counters.client.mptcp, clientTcp: session.counters.client.tcp },
   };
+}
+
+/** Where get/put print their report: `toStderr` when the data itself owns stdout (get ... -). */
+export interface FileTransferReportTarget {
+  direction: 'download' | 'upload';
+  local: string;
+  remote: string;
+  toStderr: boolean;
+}
+
+/**
+ * The human report of a get or put, and its exit code. By default a summary (what moved, how fast,
+ * and one line on MPTCP); with --verbose the full per-connection report; with --quiet nothing. A
+ * --require-mptcp failure is an error, so it is said on stderr even under --quiet.
+ */
+export async function reportFileTransfer(
+  transfer: FileTransferSession,
+  options: GlobalOptions & FileTransferOptions,
+  output: Output,
+  where: FileTransferReportTarget,
+): Promise<ExitCodeValue> {
+  const { result, notes, bytes, durationMs } = transfer;
+  const connections = transfer.session.records;
+  const fields = fileTransferJsonFields(transfer, options);
+  if (!options.quiet) {
+    // The table renderer loads only for human output (--json skips its start-up cost).
+    const { renderTransfer, renderTransferSummary } = await import('../report/transfer.js');
+    const summary = { ...where, bytes, totalBytes: result.totalBytes, offset: result.offset, durationMs, connections, notes };
+    const color = output.color && !where.toStderr;
+    let text = options.verbose ? renderTransfer(summary, color) : renderTransferSummary(summary, color);
+    if (options.verbose) {
+      // The same series as the HTML report, as a line per subflow.
+      const sparklines = renderSparklines(transfer.timeline, color, true);
+      if (sparklines) text = `${text.replace(/\n$/, '')}\n\n${sparklines}\n`;
+    }
+    if (where.toStderr) output.log(text);
+    else output.out(text);
+  }
+  if (fields.ok) return ExitCode.ok;
+  output.log('mptcp-doctor: MPTCP did not hold on every connection, and --require-mptcp demands it');
+  return ExitCode.problem;
 }

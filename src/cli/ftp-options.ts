@@ -4,13 +4,16 @@
 // whole transfer (curl's names where curl has them).
 import { readFileSync } from 'node:fs';
 import type { Argv } from 'yargs';
-import { FtpError, resolveCredentials, type FtpUrl } from '../ftp/index.js';
+import { FtpError, MissingPasswordError, resolveCredentials, type Credentials, type CredentialsInput, type FtpUrl } from '../ftp/index.js';
 import type { SessionTarget, SessionTimeouts } from '../session/session.js';
 import type { GlobalOptions } from './command.js';
 import { UsageError } from './errors.js';
+import { checkFamily, checkSeconds } from './option-checks.js';
+import { canPrompt, promptPassword, readPasswordFromStdin } from './password-input.js';
 
 export interface FtpSharedOptions {
   user?: string;
+  'password-stdin': boolean;
   tls: boolean;
   insecure: boolean;
   ca?: string;
@@ -33,7 +36,8 @@ export interface TimeoutDefaults {
 
 export function ftpSharedOptions<T extends GlobalOptions>(y: Argv<T>, defaults: TimeoutDefaults) {
   return y
-    .option('user', { alias: 'u', type: 'string', describe: 'USER[:PASSWORD] (default: URL, ~/.netrc, anonymous); a password here is visible in ps' })
+    .option('user', { alias: 'u', type: 'string', describe: 'USER[:PASSWORD] (default: URL, ~/.netrc, anonymous); without a password: ~/.netrc, else asked on a terminal; a password here is visible in ps' })
+    .option('password-stdin', { type: 'boolean', default: false, describe: 'read the password from the first line of stdin (for scripts)' })
     .option('tls', { type: 'boolean', default: false, describe: 'explicit FTPS (AUTH TLS), as ftpes://' })
     .option('insecure', { alias: 'k', type: 'boolean', default: false, describe: 'do not verify the server certificate' })
     .option('ca', { type: 'string', describe: 'trust the CA certificates in FILE (PEM)' })
@@ -49,18 +53,13 @@ export function ftpSharedOptions<T extends GlobalOptions>(y: Argv<T>, defaults: 
     .option('ipv6', { alias: '6', type: 'boolean', default: false, describe: 'IPv6 only' });
 }
 
-function range(name: string, value: number | undefined, max: number): void {
-  if (value === undefined) return;
-  if (!(Number.isFinite(value) && value > 0 && value <= max)) throw new UsageError(`--${name} must be a number of seconds above 0 and at most ${max}`);
-}
-
 export function checkSharedOptions(options: FtpSharedOptions): void {
-  for (const name of ['timeout', 'idle-timeout', 'max-time', 'user', 'ca'] as const) {
+  for (const name of ['user', 'ca'] as const) {
     if (Array.isArray(options[name])) throw new UsageError(`give --${name} once`);
   }
-  range('timeout', options.timeout, 3600);
-  range('idle-timeout', options['idle-timeout'], 86_400);
-  range('max-time', options['max-time'], 7 * 86_400);
+  checkSeconds('timeout', options.timeout, 3600);
+  checkSeconds('idle-timeout', options['idle-timeout'], 86_400);
+  checkSeconds('max-time', options['max-time'], 7 * 86_400);
   if (options.ipv4 && options.ipv6) throw new UsageError('choose one of -4 and -6');
 }
 
@@ -105,11 +104,36 @@ export class Scrubber {
   }
 }
 
+/**
+ * Who logs in, with a password from the URL, --user, --password-stdin, ~/.netrc or, on a terminal,
+ * a prompt without echo (src/ftp/credentials.ts has the order).
+ */
+async function credentialsFor(url: FtpUrl, options: FtpSharedOptions): Promise<Credentials> {
+  const input: CredentialsInput = {
+    host: url.host,
+    ...(url.user !== undefined ? { urlUser: url.user } : {}),
+    ...(url.password !== undefined ? { urlPassword: url.password } : {}),
+    ...(options.user !== undefined ? { option: options.user } : {}),
+  };
+  if (options['password-stdin']) {
+    if (url.password !== undefined || options.user?.includes(':')) throw new UsageError('--password-stdin conflicts with a password in the URL or in --user');
+    if (url.user === undefined && options.user === undefined) throw new UsageError('--password-stdin needs a user: --user NAME or ftp://NAME@HOST/');
+    return resolveCredentials({ ...input, password: await readPasswordFromStdin() });
+  }
+  try {
+    return resolveCredentials(input);
+  } catch (error) {
+    if (!(error instanceof MissingPasswordError) || !canPrompt()) throw error;
+    return resolveCredentials({ ...input, password: await promptPassword(`Password for ${error.user}@${url.host}: `) });
+  }
+}
+
 /** The URL and options as a session target; the scrubber learns the password. */
-export function sessionTarget(url: FtpUrl, options: FtpSharedOptions, scrubber: Scrubber): SessionTarget {
-  const credentials = resolveCredentials({ host: url.host, urlUser: url.user, urlPassword: url.password, option: options.user });
-  if (credentials.source !== 'anonymous') scrubber.secret = credentials.password;
+export async function sessionTarget(url: FtpUrl, options: FtpSharedOptions, scrubber: Scrubber): Promise<SessionTarget> {
+  checkFamily(url.host, options);
   const ca = options.ca ? readCaFile(options.ca) : undefined;
+  const credentials = await credentialsFor(url, options);
+  if (credentials.source !== 'anonymous') scrubber.secret = credentials.password;
   return {
     host: url.host,
     port: url.port,
@@ -120,15 +144,4 @@ export function sessionTarget(url: FtpUrl, options: FtpSharedOptions, scrubber: 
     tcp: options.tcp,
     ...(options.ipv4 ? { family: 4 as const } : options.ipv6 ? { family: 6 as const } : {}),
   };
-}
-
-/** Ctrl-C aborts cleanly (sockets closed, a .part kept); a second Ctrl-C is Node's default. */
-export function interruptSignal(): { signal: AbortSignal; dispose(): void } {
-  const controller = new AbortController();
-  const onSigint = () => {
-    process.off('SIGINT', onSigint);
-    controller.abort();
-  };
-  process.on('SIGINT', onSigint);
-  return { signal: controller.signal, dispose: () => process.off('SIGINT', onSigint) };
 }

@@ -5,15 +5,17 @@
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import type { CommandModule, GlobalOptions } from './command.js';
+import { checkCommandWord, rewriteHelp } from './command-words.js';
 import { entriesFor } from './commands/index.js';
-import { UsageError, describeError, exitCodeFor } from './errors.js';
+import { PLEASE_REPORT, UsageError, describeError, exitCodeFor } from './errors.js';
 import { ExitCode } from './exit-codes.js';
+import { InterruptedError, endBySignal, installInterruptHandlers, interruptionWord, receivedSignal, type StopSignal } from './interrupt.js';
 import { jsonErrorReport, jsonRequested, schemaFor } from './json-errors.js';
-import { processOutput, type Output } from './output.js';
+import { colorRefused, processOutput, type Output } from './output.js';
 import { packageVersion } from './version.js';
 
-const args = hideBin(process.argv);
-const stdio = processOutput();
+const args = rewriteHelp(hideBin(process.argv));
+const stdio = processOutput({ noColor: colorRefused(args) });
 /** Set once anything went to stdout: a failure after that must not add a second object. */
 let reported = false;
 const output: Output = {
@@ -26,16 +28,29 @@ const output: Output = {
 let debug = args.includes('--debug');
 
 function handleError(error: unknown): void {
+  // Whatever a command threw once a signal arrived is the interruption showing through (an aborted
+  // socket, a closed server): report the interruption.
+  const signal = receivedSignal();
+  if (signal && !(error instanceof InterruptedError) && exitCodeFor(error) !== undefined) {
+    error = new InterruptedError(interruptionWord(signal), signal);
+  }
   const report = describeError(error);
   if (exitCodeFor(error) !== undefined && !debug) {
     output.log(`mptcp-doctor: ${report.message}`);
   } else if (exitCodeFor(error) !== undefined) {
     output.log(`mptcp-doctor: ${(error as Error).stack ?? String(error)}`);
   } else {
-    output.log(`mptcp-doctor: ${report.message}${debug ? `\n${(error as Error)?.stack ?? ''}` : ' (run with --debug for details)'}`);
+    output.log(`mptcp-doctor: ${report.message}${debug ? `\n${(error as Error)?.stack ?? ''}` : ''}`);
+    output.log(`mptcp-doctor: ${PLEASE_REPORT}`);
   }
   if (jsonRequested(args) && !reported) output.out(JSON.stringify(jsonErrorReport(schemaFor(args), report), null, 2));
   process.exitCode = report.exitCode;
+}
+
+/** After the command: a signal that arrived meanwhile ends the process by that signal. */
+function finish(): void {
+  const signal = receivedSignal();
+  if (signal) endBySignal(signal);
 }
 
 function wire(parser: Argv<GlobalOptions>, module: CommandModule): Argv<GlobalOptions> {
@@ -63,15 +78,23 @@ function skipHelpCache(parser: Argv<GlobalOptions>): void {
 }
 
 async function main(): Promise<void> {
+  checkCommandWord(args);
   const commands = await Promise.all(entriesFor(args).map((entry) => entry.load()));
   let parser = yargs(args)
     .scriptName('mptcp-doctor')
     .usage('$0 [command]\n\nTells whether Multipath TCP works on this host and on a path, and why not when it does not.')
     .option('json', { type: 'boolean', default: false, describe: 'print exactly one JSON object on stdout' })
     .option('debug', { type: 'boolean', default: false, describe: 'show stack traces of errors' })
-    .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: 'log more on stderr' })
+    .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: 'log more on stderr (get/put: the full report)' })
+    // Read from the raw arguments before parsing (colour is decided before any output); declared
+    // here so that --no-color is a known option and shows in --help.
+    .option('color', { type: 'boolean', default: true, describe: 'colours on a terminal; --no-color (or NO_COLOR=1) turns them off' })
+    .epilogue(
+      'Exit codes: 0 ok; 1 a problem found (a failed check, MPTCP did not hold); 2 usage; 3 cannot run here; ' +
+        '4 network or transfer failure; 70 internal error (a bug: please report it); 130 Ctrl-C; 143 SIGTERM.\n' +
+        '`mptcp-doctor help COMMAND` (or COMMAND --help) shows the options of one command.',
+    )
     .strict()
-    .recommendCommands()
     .help()
     .alias('help', 'h')
     // Bundled in at build time: package.json is not beside the bundle in every install.
@@ -91,6 +114,13 @@ async function main(): Promise<void> {
   await parser.parseAsync();
 }
 
+// A signal no command claimed (check, connect, conns, fix before its changes): one line, and under
+// --json one object, then the process ends by the signal at once.
+installInterruptHandlers((signal: StopSignal) => {
+  handleError(new InterruptedError(interruptionWord(signal), signal));
+  endBySignal(signal);
+});
+
 // A bug that escapes every await (an 'error' event nobody listens to) is still one line, exit 70,
 // and under --json still one object. The process is in an unknown state: leave at once.
 const crash = (error: unknown) => {
@@ -100,4 +130,4 @@ const crash = (error: unknown) => {
 process.on('uncaughtException', crash);
 process.on('unhandledRejection', crash);
 
-main().catch(handleError);
+main().catch(handleError).finally(finish);

@@ -5,7 +5,7 @@
 import type net from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import type tls from 'node:tls';
-import type { ConnectionReport } from '../net/report.js';
+import { withFinalCounters, type ConnectionReport } from '../net/report.js';
 import type { FtpConnectionHandle } from './connection-handle.js';
 import { earlyOutcome } from './data-socket.js';
 import { FtpError } from './errors.js';
@@ -163,6 +163,15 @@ function finishUpload(handle: FtpConnectionHandle, stream: net.Socket | tls.TLSS
     });
     stream.once('end', () => {
       clearTimeout(grace);
+      // The server closes after reading our last byte: only now has every byte been sent and
+      // acknowledged. The samples above were taken while much of the upload still sat in the
+      // socket's send buffer (a 4.8 MiB upload showed 0.7 MiB sent). By now both sides have
+      // closed, so the subflows are in CLOSE and the peer's address is gone: keep the live
+      // sample's states and addresses, with the byte counts each subflow reached.
+      const atEnd = sampleBeforeClose(handle);
+      if (atEnd.report?.remote) sampled = atEnd;
+      else if (atEnd.report && sampled.report) sampled = { report: withFinalCounters(sampled.report, atEnd.report) };
+      keep(sampled);
       done();
     });
     stream.resume();

@@ -55,6 +55,25 @@ export class FtpCredentialsError extends Error {
   }
 }
 
+/** A user is named and no password is known for it (the CLI may prompt for one on a terminal). */
+export class MissingPasswordError extends FtpCredentialsError {
+  constructor(
+    readonly user: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'MissingPasswordError';
+  }
+}
+
+/** A .netrc that cannot be read as one: the message names the file and the line. */
+export class NetrcSyntaxError extends FtpCredentialsError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NetrcSyntaxError';
+  }
+}
+
 /** A .part file that must not be written: a symlink, not a regular file, or someone else's (exit 2). */
 export class UnsafePartialFileError extends Error {
   constructor(message: string) {

@@ -16,8 +16,8 @@
 export { FtpClient, DEFAULT_DATA_BUFFER_BYTES, type FtpClientOptions, type FtpObserver, type FtpSecurity, type ModeRequest, type TlsSettings, type TransferResult } from './client.js';
 export { type ConnectionRole, type DataMode, type FtpConnectionHandle } from './connection-handle.js';
 export { FtpContext } from './context.js';
-export { ANONYMOUS, lookupNetrc, parseNetrc, resolveCredentials, type Credentials } from './credentials.js';
-export { FtpCredentialsError, FtpError, FtpProtocolError, FtpUrlError, UnsafePartialFileError, type FtpErrorKind } from './errors.js';
+export { ANONYMOUS, lookupNetrc, netrcPath, parseNetrc, resolveCredentials, type Credentials, type CredentialsInput } from './credentials.js';
+export { FtpCredentialsError, FtpError, FtpProtocolError, FtpUrlError, MissingPasswordError, NetrcSyntaxError, UnsafePartialFileError, type FtpErrorKind } from './errors.js';
 export { FileSink, type FileSinkOptions } from './file-sink.js';
 export { FileSource, type FileSourceOptions } from './file-source.js';
 export { downloadFile, partPath, uploadFile, type DownloadFileOptions, type DownloadTarget, type FileTransferResult, type UploadFileOptions } from './file-transfer.js';

@@ -28,16 +28,17 @@ export function parseFtpUrl(text: string): FtpUrl {
   if (scheme !== 'ftp' && scheme !== 'ftps' && scheme !== 'ftpes') {
     throw new FtpUrlError(`unsupported scheme "${scheme}:": use ftp://, ftpes:// (explicit FTPS) or ftps:// (implicit FTPS)`);
   }
+  const bad = (why: string) => new FtpUrlError(`bad URL "${redact(text)}": ${why}`);
+  checkAuthority(text.slice(schemeMatch[0].length).split('/')[0]!.replace(/^.*@/, ''), bad);
   let url: URL;
   try {
     // WHATWG parses ftp: as a special scheme; give the others the same treatment via ftp:.
     url = new URL(`ftp://${text.slice(schemeMatch[0].length)}`);
   } catch {
-    throw new FtpUrlError(`bad URL "${redact(text)}"`);
+    throw bad('not a valid URL (a space or another character that must be percent-encoded?)');
   }
-  const rawAuthority = text.slice(schemeMatch[0].length).split('/')[0]!.replace(/^.*@/, '');
-  if (!url.hostname || rawAuthority === '' || rawAuthority.startsWith(':')) throw new FtpUrlError(`bad URL "${redact(text)}": no host`);
-  if (url.search || url.hash) throw new FtpUrlError(`bad URL "${redact(text)}": FTP URLs have no ?query or #fragment (percent-encode ? as %3F, # as %23)`);
+  if (!url.hostname) throw bad('no host');
+  if (url.search || url.hash) throw bad('FTP URLs have no ?query or #fragment (percent-encode ? as %3F, # as %23)');
   const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
   // WHATWG drops the default port of ftp: (21), so "ftps://h:21/" would look like no port: read it.
   const authority = text.slice(schemeMatch[0].length).split('/')[0]!.replace(/^.*@/, '');
@@ -66,6 +67,32 @@ export function parseFtpUrl(text: string): FtpUrl {
   const hostText = host.includes(':') ? `[${host}]` : host;
   const display = `${scheme}://${user ? `${encodeURIComponent(user)}@` : ''}${hostText}${port === DEFAULT_PORTS[scheme] ? '' : `:${port}`}${url.pathname}`;
   return { scheme, security, host, port, ...(user !== undefined ? { user } : {}), ...(password !== undefined ? { password } : {}), path, isDirectory, display };
+}
+
+/**
+ * What the WHATWG parser would only call "invalid": no host, a port that is not a number or out of
+ * range, an IPv6 address without brackets. `authority` is HOST[:PORT] without the user part.
+ */
+function checkAuthority(authority: string, bad: (why: string) => Error): void {
+  let host = authority;
+  let port: string | undefined;
+  if (authority.startsWith('[')) {
+    const close = authority.indexOf(']');
+    if (close < 0) throw bad('an IPv6 address needs its closing "]"');
+    host = authority.slice(0, close + 1);
+    const rest = authority.slice(close + 1);
+    if (rest !== '' && !rest.startsWith(':')) throw bad(`unexpected "${rest}" after the IPv6 address`);
+    if (rest.startsWith(':')) port = rest.slice(1);
+  } else {
+    const colons = authority.split(':').length - 1;
+    if (colons > 1) throw bad('write an IPv6 address in brackets: ftp://[ADDRESS]:PORT/');
+    if (colons === 1) [host, port] = authority.split(':') as [string, string];
+  }
+  if (host === '' || host === '[]') throw bad('no host');
+  // An empty port means the scheme's default (as curl reads "ftp://host:/").
+  if (port === undefined || port === '') return;
+  if (!/^\d+$/.test(port)) throw bad(`port "${port}" is not a number`);
+  if (!(Number(port) >= 1 && Number(port) <= 65535)) throw bad(`port ${port} is out of range (1-65535)`);
 }
 
 /** The text with any user:password@ part replaced, for error messages. */

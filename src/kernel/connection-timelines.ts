@@ -62,6 +62,8 @@ export interface SubflowTimeline {
   resetTransient?: boolean;
   /** How it ended, in words ("reset by the peer: middlebox interference (ECONNRESET)"); absent while open. */
   end?: string;
+  /** It had no sub_closed of its own: it ended when the whole connection closed (the normal end). */
+  closedWithConnection?: boolean;
 }
 
 export interface PeerAddressTimeline {
@@ -244,6 +246,7 @@ function apply(timeline: ConnectionTimeline, event: MptcpEvent, at: number | und
       for (const s of timeline.subflows) {
         if (s.state !== 'open') continue;
         s.state = 'closed';
+        s.closedWithConnection = true;
         s.end = 'closed with the connection';
         if (at !== undefined) s.closedAt = at;
       }

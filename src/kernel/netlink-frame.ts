@@ -159,6 +159,11 @@ const ERRNO_NAMES: Record<number, string> = {
   95: 'EOPNOTSUPP', 105: 'ENOBUFS',
 };
 
+/** errno's name where known ("ENOENT"), else "errno N". */
+export function errnoName(errno: number): string {
+  return ERRNO_NAMES[errno] ?? `errno ${errno}`;
+}
+
 /**
  * The replies of one request: data messages in order. NLMSG_ERROR with a non-zero error throws
  * (with `what` in the message); an NLMSG_ERROR of 0 is the ACK and ends the reply, as does NLMSG_DONE.
@@ -174,14 +179,14 @@ export function replyMessages(bytes: Buffer, what: string): { messages: NetlinkM
     if (message.type === NLMSG_DONE) {
       // A dump that failed part way ends with NLMSG_DONE carrying the negative errno.
       const error = message.payload.length >= 4 ? message.payload.readInt32LE(0) : 0;
-      if (error < 0) throw new NetlinkRequestError(error, ERRNO_NAMES[-error] ?? `errno ${-error}`, what);
+      if (error < 0) throw new NetlinkRequestError(error, errnoName(-error), what);
       break;
     }
     if (message.type === NLMSG_ERROR) {
       const error = message.payload.length >= 4 ? message.payload.readInt32LE(0) : -22;
       if (error === 0) break;
       const errno = -Math.abs(error);
-      throw new NetlinkRequestError(errno, ERRNO_NAMES[-errno] ?? `errno ${-errno}`, what);
+      throw new NetlinkRequestError(errno, errnoName(-errno), what);
     }
     messages.push(message);
   }

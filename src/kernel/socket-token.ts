@@ -13,7 +13,13 @@ export function mptcpTokenOfSocket(fd: number): number | undefined {
   return info.token;
 }
 
+const HEX_BYTES = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'));
+
 /** A token as `ss` and `ip mptcp monitor` print it: 8 hex digits. */
 export function formatToken(token: number): string {
+  // By bytes from a table: a number's own hex conversion is slow, and `conns` formats one per connection.
+  if (Number.isInteger(token) && token >= 0 && token <= 0xffffffff) {
+    return HEX_BYTES[token >>> 24]! + HEX_BYTES[(token >>> 16) & 0xff]! + HEX_BYTES[(token >>> 8) & 0xff]! + HEX_BYTES[token & 0xff]!;
+  }
   return token.toString(16).padStart(8, '0');
 }

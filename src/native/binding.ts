@@ -78,6 +78,17 @@ export interface NativeNetlinkSubscription {
   receiveBufferBytes(): number | undefined;
 }
 
+/**
+ * One netlink request whose reply is read piece by piece: `read(buffer, timeoutMs)` fills `buffer`
+ * (at least 64 KiB) from its start with whole reply datagrams, on the thread pool, and resolves with
+ * the bytes written, 0 once the reply has ended. One read at a time (EBUSY otherwise).
+ */
+export interface NativeNetlinkDump {
+  read(buffer: Buffer, timeoutMs: number): Promise<number>;
+  /** Drops the socket (and the rest of the reply); a read in flight finishes first. */
+  close(): void;
+}
+
 export type NetlinkBatchCallback = (bytes: Buffer, lost: number, error?: SystemError) => void;
 
 /** Every function throws an Error with `code`, `errno` (negative, as Node's) and `syscall`. */
@@ -106,6 +117,8 @@ export interface NativeAddon {
   /** One request on a fresh netlink socket; resolves with every reply datagram until NLMSG_DONE or NLMSG_ERROR. */
   netlinkTransact(protocol: number, request: Buffer, timeoutMs: number): Promise<Buffer>;
   NetlinkSubscription: new (protocol: number, groups: number[], receiveBufferBytes: number, onBatch: NetlinkBatchCallback) => NativeNetlinkSubscription;
+  /** Sends `request` (a complete netlink message) on a fresh socket; throws a system error when it cannot. */
+  NetlinkDump: new (protocol: number, request: Buffer) => NativeNetlinkDump;
   netlinkConstants: NetlinkConstants;
 }
 

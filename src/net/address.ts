@@ -17,8 +17,22 @@ export class AddressSyntaxError extends Error {
   }
 }
 
+/** Well-known ports, to turn a URL someone typed into the HOST:PORT we need. */
+const SCHEME_PORTS: Record<string, number> = { ftp: 21, ftpes: 21, ftps: 990, ssh: 22, smtp: 25, http: 80, https: 443 };
+
+/** `ftp://host/` where HOST:PORT belongs: say so, with the HOST:PORT it probably meant. */
+function urlHint(text: string): string | undefined {
+  const match = /^([a-z][a-z0-9+.-]*):\/\/(?:[^@/]*@)?(\[[^\]]*\]|[^/:?#]*)(?::(\d+))?/i.exec(text);
+  if (!match) return undefined;
+  const port = match[3] ?? SCHEME_PORTS[match[1]!.toLowerCase()];
+  const host = match[2] || 'HOST';
+  return `"${text}" is a URL: give HOST:PORT${port !== undefined ? ` (here ${host}:${port})` : ''}`;
+}
+
 /** Parses HOST:PORT, [IPv6]:PORT or a bare HOST (with defaultPort). */
 export function parseHostPort(text: string, defaultPort?: number): { host: string; port: number } {
+  const hint = urlHint(text);
+  if (hint) throw new AddressSyntaxError(hint);
   let host: string;
   let portText: string | undefined;
   const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(text);

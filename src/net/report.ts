@@ -69,3 +69,29 @@ export function reportConnection(fd: number, created?: Pick<CreatedSocket, 'sock
   report.subflowDetails = [{ local, remote, ...(tcp ? { tcp } : {}) }];
   return report;
 }
+
+/** Counters that only grow: the larger value is the later truth. */
+const GROWING_COUNTERS = ['bytesSent', 'bytesAcked', 'bytesReceived', 'bytesRetrans', 'totalRetrans'] as const;
+
+function sameEndpoint(a: SocketAddress | undefined, b: SocketAddress | undefined): boolean {
+  return a !== undefined && b !== undefined && a.address === b.address && a.port === b.port;
+}
+
+/**
+ * `live` (taken while the connection was up: states, addresses) with each subflow's byte counters
+ * raised to what `later` (taken as it closed) says. Subflows only in `later` are left out: they
+ * never carried data while we watched, and the verdict reads the subflow list.
+ */
+export function withFinalCounters(live: ConnectionReport, later: ConnectionReport): ConnectionReport {
+  const subflowDetails = live.subflowDetails.map((subflow) => {
+    const end = later.subflowDetails.find((candidate) => sameEndpoint(candidate.local, subflow.local));
+    if (!end?.tcp || !subflow.tcp) return subflow;
+    const tcp = { ...subflow.tcp };
+    for (const name of GROWING_COUNTERS) {
+      const value = Math.max(subflow.tcp[name] ?? 0, end.tcp[name] ?? 0);
+      if (subflow.tcp[name] !== undefined || end.tcp[name] !== undefined) tcp[name] = value;
+    }
+    return { ...subflow, tcp };
+  });
+  return { ...live, subflowDetails };
+}

@@ -37,6 +37,24 @@ export function renderCountLine(results: readonly CheckResult[], color: boolean)
   return `${results.length} check${results.length === 1 ? '' : 's'}: ${parts.join(', ')}`;
 }
 
+/**
+ * The overall verdict in one line, before the table (as flutter doctor's summary): ready, ready
+ * with warnings, or not ready, naming the checks that say so.
+ */
+export function renderHeadline(results: readonly CheckResult[], color: boolean): string {
+  const ids = (status: ResultStatus) => results.filter((r) => r.status === status).map((r) => r.id);
+  const [errors, fails, warns] = [ids('error'), ids('fail'), ids('warn')];
+  const list = (names: string[], what: string) => `${names.length} ${what}${names.length === 1 ? '' : 's'} (${names.join(', ')})`;
+  if (fails.length > 0 || errors.length > 0) {
+    const parts = [...(fails.length > 0 ? [`${list(fails, 'check')} failed`] : []), ...(errors.length > 0 ? [`${list(errors, 'check')} could not run`] : [])];
+    if (warns.length > 0) parts.push(list(warns, 'warning'));
+    return `${paint(color, 'red', 'MPTCP is not ready on this host')}: ${parts.join('; ')}`;
+  }
+  if (warns.length > 0) return `${paint(color, 'yellow', 'MPTCP works on this host')}: ${list(warns, 'warning')}`;
+  const passed = ids('pass').length;
+  return `${paint(color, 'green', 'MPTCP is ready on this host')}: ${passed} check${passed === 1 ? '' : 's'} passed`;
+}
+
 export interface RenderChecksOptions {
   color: boolean;
   /** Evidence lines under each check. */
@@ -49,7 +67,7 @@ export function renderChecks(results: readonly CheckResult[], options: RenderChe
     rows.push([statusWord(result.status, options.color), result.id, result.summary]);
     if (options.verbose) for (const line of result.evidence) rows.push(['', '', paint(options.color, 'dim', `· ${line}`)]);
   }
-  const blocks = [renderTable(rows).replace(/\n+$/, '')];
+  const blocks = [wrapText(renderHeadline(results, options.color), TERMINAL_WIDTH, '  ', ''), renderTable(rows).replace(/\n+$/, '')];
   const fixes = sortByStatus(results).filter((r) => (r.status === 'fail' || r.status === 'warn') && r.fix);
   if (fixes.length > 0) {
     const lines = ['Suggested fixes (mptcp-doctor fix applies the sysctls; run the rest yourself):'];

@@ -1,7 +1,7 @@
 // Prometheus text format (0.0.4) of a `conns` snapshot, for node_exporter's textfile collector:
 // connections, fallbacks and subflows per listener and per program, and namespace totals.
 // Programs are labelled by command name only: pids would make a new series at every restart.
-import type { ConnsSnapshot } from '../kernel/host-connections.js';
+import type { ConnsSummary } from '../kernel/host-connections.js';
 import { formatEndpoint } from '../kernel/host-connections.js';
 import { escapeLabelValue } from './prometheus.js';
 
@@ -12,7 +12,7 @@ function labels(pairs: Record<string, string>): string {
   return entries.length === 0 ? '' : `{${entries.map(([k, v]) => `${k}="${escapeLabelValue(v)}"`).join(',')}}`;
 }
 
-export function renderConnsPrometheus(snapshot: ConnsSnapshot): string {
+export function renderConnsPrometheus(snapshot: ConnsSummary): string {
   const lines: string[] = [];
   const gauge = (name: string, help: string, samples: Sample[]) => {
     lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`);

@@ -50,6 +50,11 @@ export interface ServerOptions {
   maxPipelined: number;
   /** PEM certificate and key: enables AUTH TLS, PBSZ, PROT. */
   tls?: { cert: string | Buffer; key: string | Buffer };
+  /**
+   * Implicit FTPS (ftps://, conventionally port 990): TLS from the first byte of every control
+   * connection, as vsftpd's implicit_ssl; AUTH TLS is then refused as already in use. Needs `tls`.
+   */
+  tlsImplicit?: boolean;
   /** Plain TCP listener on purpose (comparisons); MPTCP otherwise. */
   tcp: boolean;
   /** SO_SNDBUF/SO_RCVBUF for listeners (inherited by accepted sockets) and active connections. */

@@ -12,7 +12,7 @@ import { canonicalAddress, ConnectionLimits } from './limits.js';
 import { makeEvent, type ServerEvent } from './logger.js';
 import { resolveServerOptions, type ServerOptions } from './options.js';
 import { Session, type ServerContext } from './session.js';
-import { createTlsContext } from './tls-layer.js';
+import { createTlsContext, upgradeToTls } from './tls-layer.js';
 import { SyntheticTree } from './tree.js';
 
 export interface ProbeServer {
@@ -74,6 +74,8 @@ export async function startServer(input: Partial<ServerOptions> = {}): Promise<P
       sessions.delete(session);
       admission.release();
     });
+    // Implicit FTPS: the client's first bytes are its ClientHello; the greeting waits for the handshake.
+    if (options.tlsImplicit && context.tlsContext) session.startTls(context.tlsContext, upgradeToTls);
     const created = session.sampleControl()?.socket;
     log(makeEvent('info', 'connect', { session: id, client: peer, socket: created, mpCapableReceived: handshake.mpCapableReceived }));
     session.reply(220, `${options.banner} ready (anonymous login; SITE MPTCP shows this server's view)`);

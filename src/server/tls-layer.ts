@@ -50,5 +50,19 @@ export function createTlsContext(material: TlsMaterial): tls.SecureContext {
  * client's handshake is read from `socket` (pause it first): what Node has read is not replayed.
  */
 export function upgradeToTls(socket: net.Socket, context: tls.SecureContext): tls.TLSSocket {
-  return new tls.TLSSocket(socket, { isServer: true, secureContext: context });
+  const secure = new tls.TLSSocket(socket, { isServer: true, secureContext: context });
+  handshakes.set(secure, new Promise<void>((resolve) => secure.once('secure', () => resolve())));
+  return secure;
+}
+
+const handshakes = new WeakMap<tls.TLSSocket, Promise<void>>();
+
+/**
+ * Resolves once the TLS handshake of a stream made by upgradeToTls completed (at once for a plain
+ * socket). Ending a TLS stream before its handshake completed closes it without a TLS session: a
+ * client still in its handshake sees "disconnected before secure TLS connection was established",
+ * which is how an empty file over FTPS failed.
+ */
+export function handshakeDone(stream: net.Socket | tls.TLSSocket): Promise<void> {
+  return (stream instanceof tls.TLSSocket ? handshakes.get(stream) : undefined) ?? Promise.resolve();
 }

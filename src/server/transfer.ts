@@ -16,6 +16,7 @@ import { connectionView } from './site-mptcp-view.js';
 import { StallWatch } from './stall-watch.js';
 import { acceptedFd } from '../net/listen.js';
 import { tuneForSending } from './send-tuning.js';
+import { handshakeDone } from './tls-layer.js';
 
 /** Bytes queued on a data socket before we wait for 'drain'. The queued buffers are views of the
  * shared probe block, so this costs no memory per client; it keeps the kernel's buffer fed. */
@@ -191,6 +192,36 @@ function canonicalLocal(address: string): string | undefined {
  * transfer's stall watch aborts `signal` when nothing moves. Plain listeners: this runs once per
  * few MiB of a transfer, and AbortSignal.any on a long-lived signal accumulates state in Node 20.
  */
+/** The TLS handshake of a protected data stream (at once for plain TCP), or why it will never come. */
+async function handshakeOrFailure(data: DataConnection, signal: AbortSignal): Promise<void> {
+  const stream = data.stream;
+  if (signal.aborted) throw signal.reason;
+  // Failed or gone already (a client that refused our certificate): those events will not come again.
+  if (data.error) throw data.error;
+  if (stream.destroyed || data.raw.destroyed) throw new TransferAborted('peer');
+  let cleanup = () => undefined as void;
+  const failed = new Promise<never>((_, reject) => {
+    const onClose = () => reject(data.error ?? new TransferAborted('peer'));
+    const onError = (error: Error) => reject(error);
+    const onAbort = () => reject(signal.reason as Error);
+    stream.once('close', onClose);
+    stream.once('error', onError);
+    data.raw.once('close', onClose);
+    signal.addEventListener('abort', onAbort, { once: true });
+    cleanup = () => {
+      stream.off('close', onClose);
+      stream.off('error', onError);
+      data.raw.off('close', onClose);
+      signal.removeEventListener('abort', onAbort);
+    };
+  });
+  try {
+    await Promise.race([handshakeDone(stream), failed]);
+  } finally {
+    cleanup();
+  }
+}
+
 function waitFor(stream: net.Socket, event: string, signal: AbortSignal): Promise<void> {
   if (signal.aborted) return Promise.reject(signal.reason);
   return new Promise((resolve, reject) => {
@@ -236,6 +267,9 @@ export async function sendSegments(
   // The connection and its subflows are still up (no FIN sent yet): sample now. Not after a
   // final 'drain': that event only comes when write() returned false, which a small TLS write never does.
   sampleNow();
+  // An empty file writes nothing, and ending a TLS stream with nothing queued closes it before its
+  // handshake: wait for the handshake first. (Bytes written before the end hold the end back.)
+  if (progress.bytes === 0) await handshakeOrFailure(data, signal);
   await finishDelivery(data, signal, sampleNow);
   return progress.bytes;
 }

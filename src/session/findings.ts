@@ -33,7 +33,8 @@ export function stallFinding(counters: CounterGroups | undefined): StallFinding 
     text:
       `the transfer stalled ${retransmissions} time${retransmissions === 1 ? '' : 's'} on MPTCP-level retransmissions ` +
       `(MPTcpExtMPTCPRetrans +${retransmissions}${details.map(([name, value]) => `, ${name} +${value}`).join('')}), ` +
-      `about ${estimatedMs} ms lost: a receiver that stops draining its socket makes the sender wait for its retransmission timer`,
+      `about ${estimatedMs} ms lost: a receiver that stops draining its socket makes the sender wait for its retransmission timer ` +
+      '(counters of this network namespace: other MPTCP connections on this host count too)',
   };
 }
 

@@ -2,6 +2,7 @@
 // (needs CAP_NET_ADMIN). Joined before the first connect, read in the background, and turned into
 // one timeline per connection token at the end. Without the privilege there are no events and the
 // verdicts rest on samples and counters alone, exactly as before.
+import type { ConnectionTimeline } from '../kernel/connection-timelines.js';
 import type { MptcpEventRecord, MptcpEventSubscription } from '../kernel/mptcp-event-stream.js';
 import type { KernelSubflowEvidence } from '../verdict/evidence.js';
 
@@ -40,22 +41,26 @@ export async function startKernelEventLog(): Promise<KernelEventLog | undefined>
     },
     timelines(tokens) {
       const result = new Map<number, { subflows: KernelSubflowEvidence[]; eventsMayBeMissing: boolean }>();
-      for (const [token, timeline] of buildConnectionTimelines(records, tokens)) {
-        result.set(token, {
-          eventsMayBeMissing: timeline.eventsMayBeMissing,
-          subflows: timeline.subflows.map((s) => ({
-            id: s.id,
-            initial: s.initial,
-            established: s.established,
-            closed: s.state === 'closed',
-            ...(s.end ? { end: s.end } : {}),
-            ...(s.errorName ? { error: s.errorName } : {}),
-            ...(s.resetReasonText ? { resetReason: s.resetReasonText } : {}),
-            ...(s.resetReason !== undefined ? { resetReasonCode: s.resetReason } : {}),
-          })),
-        });
-      }
+      for (const [token, timeline] of buildConnectionTimelines(records, tokens)) result.set(token, kernelEvidence(timeline));
       return result;
     },
+  };
+}
+
+/** A connection's timeline as verdict evidence: its subflows, and whether events may be missing. */
+export function kernelEvidence(timeline: ConnectionTimeline): { subflows: KernelSubflowEvidence[]; eventsMayBeMissing: boolean } {
+  return {
+    eventsMayBeMissing: timeline.eventsMayBeMissing,
+    subflows: timeline.subflows.map((s) => ({
+      id: s.id,
+      initial: s.initial,
+      established: s.established,
+      // Ending with the whole connection is the normal end, not a subflow that failed.
+      closed: s.state === 'closed' && !s.closedWithConnection,
+      ...(s.end ? { end: s.end } : {}),
+      ...(s.errorName ? { error: s.errorName } : {}),
+      ...(s.resetReasonText ? { resetReason: s.resetReasonText } : {}),
+      ...(s.resetReason !== undefined ? { resetReasonCode: s.resetReason } : {}),
+    })),
   };
 }

@@ -60,6 +60,7 @@ export interface KernelSubflowEvidence {
   /** The MP_CAPABLE subflow the connection began with; the others joined. */
   initial: boolean;
   established: boolean;
+  /** Closed on its own (a sub_closed event), before the connection ended; not set for the normal end. */
   closed: boolean;
   /** How it ended, in words ("reset by the peer: middlebox interference (ECONNRESET)"). */
   end?: string;

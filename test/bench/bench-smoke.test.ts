@@ -25,7 +25,7 @@ const EXPECTED_FIGURES = [
   'aggregation.mptcp', 'aggregation.tcp', 'aggregation.of-sum', 'aggregation.vs-tcp',
   'verdict-time.check-ratio', 'verdict-time.probe-ratio',
   'memory.serve', 'capacity.5.failures', 'capacity.5.throughput',
-  'conns.ss', 'conns.conns', 'conns.vs-ss', 'memory.conns', 'watch.missing', 'watch.enobufs',
+  'conns.ss', 'conns.conns', 'conns.vs-ss', 'memory.conns', 'cpu.ss', 'cpu.conns', 'cpu.vs-ss', 'watch.missing', 'watch.enobufs',
   'startup.npm-version', 'startup.sea-version', 'startup.sea-vs-npm-version', 'startup.sea-socket',
   'fleet.mptcp-off', 'fleet.csum-off', 'fleet.healthy',
 ];

@@ -1,6 +1,7 @@
-// The holders of the conns figure: how many connections each may keep under a descriptor limit.
+// The conns figure's helpers: how many connections each holder may keep under a descriptor limit,
+// and the CPU time read back from GNU time.
 import { describe, expect, it } from 'vitest';
-import { descriptorHardLimit, holderShares } from '../../bench/figures/host-observation.js';
+import { cpuMilliseconds, descriptorHardLimit, holderShares } from '../../bench/figures/host-observation.js';
 
 describe('host-observation holders', () => {
   it.each([
@@ -19,5 +20,11 @@ describe('host-observation holders', () => {
     expect(descriptorHardLimit(limits)).toBe(20_000);
     expect(descriptorHardLimit(limits.replace('20000', 'unlimited'))).toBe(Number.MAX_SAFE_INTEGER);
     expect(descriptorHardLimit()).toBeGreaterThan(0);
+  });
+
+  it('reads the CPU time GNU time wrote (user and system seconds), and nothing from a file it did not finish', () => {
+    expect(cpuMilliseconds('0.84 0.31\n')).toBe(1150);
+    expect(cpuMilliseconds('Command exited with non-zero status 1\n0.10 0.02\n')).toBe(120);
+    expect(cpuMilliseconds('')).toBeUndefined();
   });
 });

@@ -71,9 +71,10 @@ describe('connect', () => {
     expect(JSON.parse(result.stdout).connection).toMatchObject({ socket: 'mptcp', state: 'fallback' });
   });
 
-  test('--tcp: exit 1, socket tcp with reason', async () => {
+  test('--tcp: plain TCP as asked, exit 0, socket tcp with reason', async () => {
     const result = await run('connect', `127.0.0.1:${mptcp.port}`, '--wait', '0', '--tcp', '--json');
-    expect(result.exitCode).toBe(1);
+    expect(result.exitCode).toBe(0);
+    expect(JSON.parse(result.stdout).ok).toBe(true);
     expect(JSON.parse(result.stdout).connection).toMatchObject({ socket: 'tcp', socketReason: 'forced', state: 'tcp' });
   });
 
@@ -100,7 +101,7 @@ describe('connect', () => {
     [['connect', '::1:21'], 'write IPv6 addresses as [ADDR]:PORT'],
     [['connect', '127.0.0.1:21', '--wait', '-5'], '--wait'],
     [['connect'], 'Not enough non-option arguments'],
-    [['frobnicate'], 'Unknown argument'],
+    [['frobnicate'], 'unknown command "frobnicate"'],
   ])('usage error %j: exit 2', async (args, message) => {
     const result = await run(...args);
     expect(result.exitCode).toBe(2);

@@ -88,9 +88,33 @@ describe.skipIf(skip)('get and put against vsftpd in the lab (two client paths)'
       expect(connection(putJson, 'control').subflows.total).toBe(2);
       expect(connection(putJson, 'data')).toMatchObject({ socket: 'mptcp', state: 'mptcp' });
       expect(connection(putJson, 'data').subflows.total).toBe(2);
+      // Each subflow's bytes count the whole upload: sampled when the server closed, not while most
+      // of the file still sat in the send buffer (a 4.8 MiB upload once showed 707 KiB sent).
+      const sent = connection(putJson, 'data').subflowDetails.reduce((sum, s) => sum + (s.tcp?.bytesSent ?? 0), 0);
+      expect(sent).toBeGreaterThanOrEqual(20 << 20);
       expect(sha256(path.join(server.uploadDir!, path.basename(file)))).toBe(server.files['f.bin']!.sha256);
     } finally {
       await server.stop();
+    }
+  });
+
+  test('put to serve: each data subflow counts the bytes it sent over the whole upload', async () => {
+    // serve reads fast and closes at once: without a sample at its close, the report was taken
+    // while most of the file still sat in our send buffer (4.8 MiB reported as 0.7 MiB sent).
+    const serve = lab().spawnNode('server', ['serve', '--listen', `${lab().addresses.server.v4}:2120`]);
+    try {
+      await serve.waitForOutput(/serving ftp:/, 10_000);
+      const file = local('up5.bin');
+      writeFileSync(file, Buffer.alloc(5_000_000, 7));
+      for (let run = 0; run < 3; run += 1) {
+        const put = await cli(['put', file, `ftp://${lab().addresses.server.v4}:2120/upload/`, '--json']);
+        expect(put.exitCode, put.stderr).toBe(0);
+        const data = connection(JSON.parse(put.stdout) as PutJson, 'data');
+        const sent = data.subflowDetails.reduce((sum, s) => sum + (s.tcp?.bytesSent ?? 0), 0);
+        expect(sent, JSON.stringify(data.subflowDetails.map((s) => [s.local?.address, s.tcp?.state, s.tcp?.bytesSent]))).toBeGreaterThanOrEqual(5_000_000);
+      }
+    } finally {
+      await serve.stop();
     }
   });
 
@@ -255,7 +279,8 @@ describe.skipIf(skip)('get and put against vsftpd in the lab (two client paths)'
       // Buffer.equals: a deep toEqual over megabytes takes vitest seconds.
       expect(readFileSync(path.join(server.uploadDir!, 'c.bin')).equals(text)).toBe(true);
 
-      const stdout = await cli(['get', server.url('text.txt'), '-']);
+      // The data owns stdout: the report (the full one with -v) goes to stderr.
+      const stdout = await cli(['get', server.url('text.txt'), '-', '-v']);
       expect(stdout.exitCode, stdout.stderr).toBe(0);
       expect(stdout.stdout === text.toString()).toBe(true);
       expect(stdout.stderr).toMatch(/downloaded .* -> -/s);
@@ -283,7 +308,8 @@ describe.skipIf(skip)('get and put against vsftpd in the lab (two client paths)'
 
       const required = await cli(['get', server.url('b.bin'), '-o', local('b.bin'), '--require-mptcp']);
       expect(required.exitCode).toBe(1);
-      expect(required.stdout).toMatch(/control connection: fell back to TCP/);
+      expect(required.stdout).toMatch(/^MPTCP fell back to TCP on every connection \(peer-or-path-no-mptcp\)$/m);
+      expect(required.stderr).toMatch(/^mptcp-doctor: MPTCP did not hold on every connection, and --require-mptcp demands it$/m);
       // --tcp: plain TCP on purpose, reported as such.
       const tcp = await getJson(server.url('b.bin'), local('b.bin'), ['--tcp']);
       expect(connection(tcp, 'control')).toMatchObject({ socket: 'tcp', state: 'tcp', socketReason: 'forced' });

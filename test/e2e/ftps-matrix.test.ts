@@ -4,8 +4,8 @@
 // the probe must say MPTCP held. Also: an empty file, many times in every mode, against serve (its own
 // process, as users run it) and vsftpd, plain and FTPS.
 //
-// Implicit FTPS (ftps://) runs against vsftpd only: serve offers AUTH TLS alone, and Debian builds
-// pure-ftpd without implicit TLS.
+// Implicit FTPS (ftps://) runs against serve (--tls-implicit) and vsftpd: Debian builds pure-ftpd
+// without implicit TLS.
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -52,6 +52,7 @@ describe.skipIf(skip)('FTPS matrix: get, put and probe in every data mode agains
   const lab = useLab({ topology: 'direct' });
   let certificate: TestCertificate;
   let serve: { url: string; stop(): Promise<void> };
+  let serveImplicit: { url: string; stop(): Promise<void> };
   let vsftpd: Vsftpd;
   let vsftpdImplicit: Vsftpd;
   let pure: PureFtpdTls;
@@ -64,18 +65,19 @@ describe.skipIf(skip)('FTPS matrix: get, put and probe in every data mode agains
     certificate = await selfSignedCertificate([address]);
     const files = { 'f.bin': SIZE, 'empty.bin': 0 };
     // TLS offered, not required: the same servers also answer the plain empty-file runs.
-    [serve, vsftpd, vsftpdImplicit, pure] = await Promise.all([
+    [serve, vsftpd, vsftpdImplicit, pure, serveImplicit] = await Promise.all([
       startServe(lab(), 2201, ['--tls-cert', certificate.certFile, '--tls-key', certificate.keyFile]),
       startVsftpd(lab(), { mptcp: true, port: 2202, tls: true, upload: true, files }),
       startVsftpd(lab(), { mptcp: true, port: 2203, tls: { require: true }, upload: true, files, config: { implicit_ssl: 'YES' } }),
       startPureFtpdTls(lab(), { port: 2204, certificate: certificate.combinedFile, files }),
+      startServe(lab(), 2205, ['--tls-cert', certificate.certFile, '--tls-key', certificate.keyFile, '--tls-implicit']),
     ]);
     upload = path.join(lab().tmpDir, 'upload.bin');
     writeFileSync(upload, randomBytes(SIZE));
     serveDigest = await computeDigest(SIZE);
   }, 120_000);
   afterAll(async () => {
-    await Promise.all([serve?.stop(), vsftpd?.stop(), vsftpdImplicit?.stop(), pure?.stop()]);
+    await Promise.all([serve?.stop(), vsftpd?.stop(), vsftpdImplicit?.stop(), pure?.stop(), serveImplicit?.stop()]);
     certificate?.dispose();
   });
 
@@ -97,6 +99,16 @@ describe.skipIf(skip)('FTPS matrix: get, put and probe in every data mode agains
       // serve hashes uploads and discards them: its 226 reply carries the digest.
       stored: (_name, stderr) => /< 226 .*SHA-256 ([0-9a-f]{64})/.exec(stderr)?.[1],
       probeUrl: () => `ftpes://${host()}:2201/`,
+      probeSha256: () => null,
+    },
+    {
+      name: 'serve ftps (implicit)',
+      getUrl: () => `ftps://${host()}:2205/probe/${SIZE}`,
+      putUrl: (name) => `ftps://${host()}:2205/upload/${name}`,
+      ca: () => certificate.certFile,
+      expected: () => serveDigest,
+      stored: (_name, stderr) => /< 226 .*SHA-256 ([0-9a-f]{64})/.exec(stderr)?.[1],
+      probeUrl: () => `ftps://${host()}:2205/`,
       probeSha256: () => null,
     },
     {

@@ -135,8 +135,18 @@ describe.skipIf(skip)('broken second path', () => {
     await lab().shape(1, { rateMbit: 20 });
     await lab().shape(2, { rateMbit: 20 });
     const ftp = await startVsftpd(lab(), { mptcp: true, port: 2119, files: { 'big.bin': 12 << 20 } });
-    const running = lab().spawnNode('client', ['probe', ftp.url('big.bin'), '--json', '--mode', 'epsv', '--timeout', '40']);
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const running = lab().spawnNode('client', ['probe', ftp.url('big.bin'), '--json', '--mode', 'epsv', '--max-time', '40']);
+    // Wait for the data connection's second subflow (from link 2's address to a port other than
+    // 21) to carry the transfer, however slowly this machine starts the probe; then cut link 2.
+    const second = lab().link(2).client.v4;
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const ss = await lab().exec('client', ['ss', '-Htn', 'state', 'established', 'src', second]);
+      if (ss.stdout.split('\n').some((line) => /:\d+\s*$/.test(line.trim()) && !/:21\s*$/.test(line.trim()))) break;
+      if (Date.now() > deadline) throw new Error(`the data connection never joined link 2: ${ss.stdout}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
     await lab().linkDown(2);
     const done = await running.wait(60_000);
     const result = JSON.parse(done.stdout);

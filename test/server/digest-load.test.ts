@@ -2,12 +2,12 @@
 // client's 1M download and 5M digest still finish in well under a second, and once they have all
 // left the server stops hashing. `mptcp-doctor serve` runs as its own process, as it is deployed.
 import { readFileSync } from 'node:fs';
-import net from 'node:net';
 import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { computeDigest } from '../../src/server/index.js';
 import { packageRoot } from '../support/dist.js';
+import { freePort } from './support/free-port.js';
 import { expectCode, RawClient } from './support/raw-client.js';
 
 const MIB = 1 << 20;
@@ -41,13 +41,6 @@ async function keepAskingAndLeaving(port: number, stop: AbortSignal): Promise<nu
   return asked;
 }
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; value: T }> {
   const started = performance.now();

@@ -3,7 +3,6 @@
 // without passwords, graceful stop on SIGTERM, usage errors.
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
@@ -12,18 +11,12 @@ import { computeDigest } from '../../src/server/index.js';
 import { packageRoot } from '../support/dist.js';
 import { missingRequirement } from '../support/gate.js';
 import { createNetns } from '../support/netns.js';
+import { freePort } from './support/free-port.js';
 import { expectCode, RawClient } from './support/raw-client.js';
 
 const main = join(packageRoot, 'src', 'cli', 'main.ts');
 const manyClients = join(import.meta.dirname, 'fixtures', 'many-clients.py');
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 /** Runs the CLI from source (tsx), so the test needs no build. */
 function serve(...args: string[]): ResultPromise<{ reject: false; timeout: number; env: Record<string, string> }> {
@@ -56,7 +49,7 @@ describe('mptcp-doctor serve (process)', () => {
     for (const child of children.splice(0)) if (child.pid && child.exitCode === null) child.kill('SIGKILL');
   });
 
-  test('starts an MPTCP listener, --json describes it, SIGTERM stops it with exit 0', async () => {
+  test('starts an MPTCP listener, --json describes it, SIGTERM stops it (ended by the signal: 143)', async () => {
     const port = await freePort();
     const child = serve('--listen', `127.0.0.1:${port}`, '--json');
     children.push(child);
@@ -66,7 +59,7 @@ describe('mptcp-doctor serve (process)', () => {
     expectCode(await client.command('NOOP'), 200);
     child.kill('SIGTERM');
     const result = await child;
-    expect(result.exitCode).toBe(0);
+    expect(result.exitCode).toBe(143);
     expect(client.closed || (await client.closedWithin(3000))).toBe(true);
   });
 
@@ -80,7 +73,7 @@ describe('mptcp-doctor serve (process)', () => {
     await client.command('QUIT');
     child.kill('SIGINT');
     const result = await child;
-    expect(result.exitCode).toBe(0);
+    expect(result.exitCode).toBe(130);
     const events = String(result.stderr).trim().split('\n').map((line) => JSON.parse(line));
     expect(events.map((e) => e.event)).toEqual(expect.arrayContaining(['listening', 'connect', 'login', 'command', 'disconnect', 'stopping', 'stopped']));
     expect(String(result.stderr)).not.toContain('secret-password');
@@ -151,7 +144,7 @@ describe('mptcp-doctor serve (process)', () => {
       expect(json).toMatchObject({ socket: 'tcp', tcpReason: 'disabled' });
       child.kill('SIGTERM');
       const result = await child;
-      expect(result.exitCode).toBe(0);
+      expect(result.exitCode).toBe(143);
       expect(String(result.stderr)).toMatch(/mptcp-unavailable: listening with plain TCP: MPTCP is disabled \(net\.mptcp\.enabled = 0\)/);
     } finally {
       await ns.destroy();
@@ -178,6 +171,6 @@ describe('mptcp-doctor serve (process)', () => {
     expect(after.peak).toBeLessThan(250 * 1024);
     expect(after.rss - before.rss).toBeLessThan(64 * 1024);
     child.kill('SIGTERM');
-    expect((await child).exitCode).toBe(0);
+    expect((await child).exitCode).toBe(143);
   });
 });

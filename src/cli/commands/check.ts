@@ -6,10 +6,10 @@ import { summarize, type CheckSummary } from '../../../checks/runner.js';
 import type { CheckResult } from '../../../checks/types.js';
 import { renderChecks } from '../../report/checks.js';
 import { renderPrometheus } from '../../report/prometheus.js';
-import { writeFileAtomic } from '../../sys/atomic-write.js';
 import { parseOnly } from '../check-selection.js';
 import { defineCommand } from '../command.js';
-import { CannotRunError, UsageError } from '../errors.js';
+import { emitReport } from '../output.js';
+import { UsageError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 
 export interface CheckJson {
@@ -44,16 +44,7 @@ export const checkCommand = defineCommand({
     } else {
       text = `${renderChecks(results, { color: output.color && !options.output, verbose: options.verbose })}\n`;
     }
-    if (options.output) {
-      try {
-        await writeFileAtomic(options.output, text);
-      } catch (error) {
-        throw new CannotRunError(`cannot write ${options.output}: ${(error as { code?: string }).code ?? (error as Error).message}`);
-      }
-      if (options.verbose) output.log(`wrote ${options.output}`);
-    } else {
-      output.out(text);
-    }
+    await emitReport(output, text, options.output, options.verbose);
     return summary.ok ? ExitCode.ok : ExitCode.problem;
   },
 });

@@ -9,6 +9,7 @@ import { renderConnection, stateWord } from '../../report/connection.js';
 import { defineCommand } from '../command.js';
 import { UsageError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
+import { checkFamily, checkSeconds } from '../option-checks.js';
 import { writeJson } from '../output.js';
 
 export interface ConnectJson {
@@ -66,10 +67,10 @@ export const connectCommand = defineCommand({
       .option('ipv4', { alias: '4', type: 'boolean', default: false, describe: 'IPv4 only' })
       .option('ipv6', { alias: '6', type: 'boolean', default: false, describe: 'IPv6 only' }),
   async run(options, output) {
-    if (!(options.wait >= 0 && options.wait <= 60_000)) throw new UsageError('--wait must be 0-60000 milliseconds');
-    if (!(options.timeout > 0 && options.timeout <= 600)) throw new UsageError('--timeout must be 0-600 seconds');
-    if (options.ipv4 && options.ipv6) throw new UsageError('choose one of -4 and -6');
+    if (!(options.wait >= 0 && options.wait <= 60_000)) throw new UsageError(`--wait must be 0 to 60000 milliseconds (got ${options.wait})`);
+    checkSeconds('timeout', options.timeout, 600);
     const { host, port } = parseHostPort(options.target);
+    checkFamily(host, options);
     // Namespace-wide, so another program's connections may add to them; they are what tells a
     // blackhole (SYNs with MP_CAPABLE dropped, retried without it) from a server without MPTCP.
     const countersBefore = readMptcpCountersSync() ?? {};
@@ -103,7 +104,8 @@ export const connectCommand = defineCommand({
     }
     const why = fallbackCause(report, counters);
     if (why.note) notes.push(why.note);
-    const ok = report.state === 'mptcp';
+    // Plain TCP is a success when it is what --tcp asked for (the comparison run).
+    const ok = report.state === 'mptcp' || (options.tcp && report.state === 'tcp');
     if (options.json) {
       const json: ConnectJson = {
         schema: 'mptcp-doctor/connect/v1',

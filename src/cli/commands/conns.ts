@@ -1,15 +1,17 @@
 // mptcp-doctor conns: every MPTCP connection and listener of this network namespace, with the
 // programs that hold them, read from the kernel (sock_diag) rather than from our own sockets.
-import { ConnsFilterError, filterSnapshot, type ConnectionState, type ConnsFilter, type ConnsSnapshot } from '../../kernel/host-connections.js';
-import { readHostConnections } from '../../kernel/read-connections.js';
+import { selectConnections, type ConnsSelection } from '../../kernel/conns-selection.js';
+import { ConnsFilterError, type ConnectionState, type ConnsFilter, type ConnsSnapshot } from '../../kernel/host-connections.js';
+import { readConnsModel } from '../../kernel/read-connections.js';
 import { NetlinkRequestError } from '../../kernel/netlink-frame.js';
 import { isSystemError } from '../../native/binding.js';
-import { renderConns } from '../../report/conns.js';
+import { connsReportPieces } from '../../report/conns.js';
+import { jsonPieces } from '../../report/conns-json.js';
 import { renderConnsPrometheus } from '../../report/conns-prometheus.js';
 import { defineCommand } from '../command.js';
 import { CannotRunError, UsageError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
-import { writeJson } from '../output.js';
+import { checkInteger } from '../option-checks.js';
 
 export interface ConnsJson extends ConnsSnapshot {
   schema: 'mptcp-doctor/conns/v1';
@@ -22,14 +24,12 @@ export interface ConnsJson extends ConnsSnapshot {
 }
 
 function parsePort(value: number | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  if (!Number.isInteger(value) || value < 1 || value > 65535) throw new UsageError(`--port ${value}: expected 1-65535`);
+  checkInteger('port', value, 1, 65535);
   return value;
 }
 
 function parsePid(value: number | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  if (!Number.isInteger(value) || value < 1) throw new UsageError(`--pid ${value}: expected a process id`);
+  checkInteger('pid', value, 1, 2 ** 22);
   return value;
 }
 
@@ -53,9 +53,9 @@ export const connsCommand = defineCommand({
       ...(options.state !== undefined ? { state: options.state as ConnectionState } : {}),
     };
     const started = performance.now();
-    let reading;
+    let model;
     try {
-      reading = await readHostConnections();
+      model = await readConnsModel();
     } catch (error) {
       if (error instanceof NetlinkRequestError) {
         throw new CannotRunError(`${error.message}${error.code === 'ENOENT' ? ' (MPTCP socket diagnostics need Linux 5.9 or newer with CONFIG_MPTCP)' : ''}`);
@@ -63,29 +63,34 @@ export const connsCommand = defineCommand({
       if (isSystemError(error)) throw new CannotRunError(`cannot read sockets from the kernel: ${error.message}`);
       throw error;
     }
-    let snapshot: ConnsSnapshot;
+    let selection: ConnsSelection;
     try {
-      snapshot = filterSnapshot(reading.snapshot, filter);
+      selection = selectConnections(model, filter);
     } catch (error) {
       if (error instanceof ConnsFilterError) throw new UsageError(error.message);
       throw error;
     }
     if (format === 'json') {
-      const json: ConnsJson = {
+      // A ConnsJson, its connections made one at a time as they are written: what writeJson would
+      // write, a few dozen connections per piece.
+      const json: Record<keyof ConnsJson, unknown> = {
         schema: 'mptcp-doctor/conns/v1',
         filter,
-        ...snapshot,
-        interrupted: reading.interrupted,
+        connections: selection.transientConnections(),
+        listeners: selection.listeners,
+        processes: selection.processes,
+        totals: selection.totals,
+        interrupted: model.interrupted,
         ownersComplete: process.getuid?.() === 0,
         durationMs: Math.round(performance.now() - started),
       };
-      writeJson(output, json);
+      for (const piece of jsonPieces(json, 'connections')) output.out(piece);
     } else if (format === 'prometheus') {
-      output.out(renderConnsPrometheus(snapshot));
+      output.out(renderConnsPrometheus(selection));
     } else {
-      output.out(renderConns(snapshot, { color: output.color }));
+      for (const piece of connsReportPieces(selection, selection.transientConnections(), { color: output.color })) output.out(piece);
       if (process.getuid?.() !== 0) output.log('note: not root: only your own processes are named');
-      if (reading.interrupted) output.log('note: sockets came and went while they were read; counts may be off by a few');
+      if (model.interrupted) output.log('note: sockets came and went while they were read; counts may be off by a few');
     }
     return ExitCode.ok;
   },

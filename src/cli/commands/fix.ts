@@ -13,6 +13,7 @@ import { defineCommand } from '../command.js';
 import { canAsk, confirm } from '../confirm.js';
 import { CannotRunError, UsageError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
+import { claimInterrupts, InterruptedError, interruptionWord } from '../interrupt.js';
 import type { Output } from '../output.js';
 
 export type { FixPlan } from '../../../checks/fix-plan.js';
@@ -95,11 +96,20 @@ export const fixCommand = defineCommand({
         return finish(ExitCode.problem);
       }
     }
+    // All or nothing: a Ctrl-C while the plan is applied waits until it is (a few sysctl writes),
+    // and the process then ends by the signal.
+    const interrupt = claimInterrupts();
     try {
       await applyPlan(plan, persistPath);
     } catch (error) {
       if (error instanceof FixCannotRunError) throw new CannotRunError(error.message);
       throw error;
+    } finally {
+      interrupt.release();
+    }
+    if (interrupt.signal.aborted) {
+      const { signal } = interrupt.signal.reason as InterruptedError;
+      throw new InterruptedError(`${interruptionWord(signal)} after the plan was applied in full (check shows the result)`, signal);
     }
     json.applied = true;
     if (persistPath !== undefined) json.persistFile = persistPath;

@@ -1,12 +1,17 @@
 // mptcp-doctor get URL [FILE]: one FTP/FTPS download over MPTCP into FILE.part, renamed when
 // complete, with a progress bar and an MPTCP report of every connection at the end.
-import { createWriteStream, statSync, type Stats } from 'node:fs';
+import { closeSync, createWriteStream, openSync, statSync, type Stats } from 'node:fs';
+import { isatty } from 'node:tty';
 import { downloadFile, parseFtpUrl, partPath, remoteBasename, type DownloadTarget } from '../../ftp/index.js';
 import { defineCommand } from '../command.js';
 import { UsageError } from '../errors.js';
+import { checkFamily } from '../option-checks.js';
 import { ExitCode } from '../exit-codes.js';
 import { writeJson } from '../output.js';
-import { checkFileTransferOptions, fileTransferJsonFields, fileTransferOptions, runFileTransfer, type FileTransferJsonFields, type FileTransferOptions } from '../file-transfer-command.js';
+import {
+  checkFileTransferOptions, fileTransferJsonFields, fileTransferOptions, reportFileTransfer, runFileTransfer,
+  type FileTransferJsonFields, type FileTransferOptions,
+} from '../file-transfer-command.js';
 
 export interface GetJson extends FileTransferJsonFields {
   schema: 'mptcp-doctor/get/v1';
@@ -22,6 +27,21 @@ interface GetOptions extends FileTransferOptions {
   file?: string;
   output?: string;
   force: boolean;
+}
+
+/**
+ * A device or FIFO named as the local file, opened to be written in place. A terminal is refused:
+ * binary data can leave it unusable (curl refuses the same); `-` asks for stdout explicitly.
+ */
+function openDevice(path: string, stats: Stats) {
+  // A FIFO's open waits for its reader: opened by the stream, off the main thread.
+  if (!stats.isCharacterDevice()) return createWriteStream(path, { flags: 'w' });
+  const fd = openSync(path, 'w');
+  if (isatty(fd)) {
+    closeSync(fd);
+    throw new UsageError(`${path} is a terminal, and binary output can mess it up: give - (or -o -) to write to the terminal anyway, or a file name`);
+  }
+  return createWriteStream(path, { fd });
 }
 
 function statOrUndefined(path: string): Stats | undefined {
@@ -46,6 +66,7 @@ export const getCommand = defineCommand<GetOptions>({
   async run(options, output) {
     checkFileTransferOptions(options);
     const url = parseFtpUrl(options.url);
+    checkFamily(url.host, options);
     if (url.isDirectory || !url.path) throw new UsageError(`${url.display} names a directory: give a file path`);
     // yargs hands a positional "-" over as an empty string; an empty file name means nothing else.
     const fileArg = options.file === '' ? '-' : options.file;
@@ -61,7 +82,7 @@ export const getCommand = defineCommand<GetOptions>({
     // (as root that would turn /dev/null into a regular file).
     const special = existing !== undefined && !existing.isFile();
     if (special && options.continue) throw new UsageError(`--continue needs a regular file, and ${local} is not one`);
-    const device = special ? createWriteStream(local, { flags: 'w' }) : undefined;
+    const device = special ? openDevice(local, existing) : undefined;
     const target: DownloadTarget = toStdout
       ? { kind: 'stream', stream: process.stdout }
       : device
@@ -72,13 +93,15 @@ export const getCommand = defineCommand<GetOptions>({
       options,
       output,
       label: 'get',
+      display: { remote: url.display, direction: 'download' },
       transfer: (client, onStart) =>
         downloadFile(client, { remotePath: url.path, target, force: options.force, resume: options.continue, onStart }),
       alreadyComplete: `${partPath(local)} was already complete`,
-      interrupted: toStdout || device ? 'interrupted' : `interrupted; kept ${partPath(local)} (resume with --continue)`,
+      interrupted: (word) => (toStdout || device ? word : `${word}; kept ${partPath(local)} (resume with --continue)`),
+      // As curl: no progress meter across data written to the terminal.
+      progress: !(toStdout && process.stdout.isTTY),
     }).finally(() => device?.end());
-    const { result, notes, bytes, durationMs } = transfer;
-    const connections = transfer.session.records;
+    const { result } = transfer;
     if (options.json) {
       const json: GetJson = {
         schema: 'mptcp-doctor/get/v1',
@@ -89,15 +112,9 @@ export const getCommand = defineCommand<GetOptions>({
         ...fileTransferJsonFields(transfer, options),
       };
       writeJson(output, json);
-    } else {
-      // With "-" the data owns stdout: the report goes to stderr.
-      // The table renderer loads only for human output (--json skips its start-up cost).
-      const { renderTransfer } = await import('../../report/transfer.js');
-      const report = { direction: 'download' as const, local, remote: url.display, bytes, totalBytes: result.totalBytes, offset: result.offset, durationMs, connections, notes };
-      const text = renderTransfer(report, output.color && !toStdout);
-      if (toStdout) output.log(text);
-      else output.out(text);
+      return fileTransferJsonFields(transfer, options).ok ? ExitCode.ok : ExitCode.problem;
     }
-    return fileTransferJsonFields(transfer, options).ok ? ExitCode.ok : ExitCode.problem;
+    // With "-" the data owns stdout: the report goes to stderr.
+    return reportFileTransfer(transfer, options, output, { direction: 'download', local, remote: url.display, toStderr: toStdout });
   },
 });

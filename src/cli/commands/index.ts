@@ -22,11 +22,19 @@ export const commandEntries: readonly CommandEntry[] = [
   { names: ['report'], load: async () => (await import('./report.js')).reportCommand },
 ];
 
-/** The first word that is not an option: the command the user asked for, if any. */
+/**
+ * Options of the default command (check) that take a value: `mptcp-doctor --only kernel.mptcp`
+ * names no command, and its value is not one.
+ */
+const DEFAULT_COMMAND_VALUE_OPTIONS = new Set(['--only', '--format', '--output', '-o']);
+
+/** The first word that is not an option or an option's value: the command the user asked for, if any. */
 export function requestedCommand(args: readonly string[]): string | undefined {
-  for (const arg of args) {
+  for (let index = 0; index < args.length; index++) {
+    const arg = args[index]!;
     if (arg === '--') return undefined;
-    if (!arg.startsWith('-')) return arg;
+    if (DEFAULT_COMMAND_VALUE_OPTIONS.has(arg)) index++;
+    else if (!arg.startsWith('-')) return arg;
   }
   return undefined;
 }

@@ -5,9 +5,13 @@ import { basename } from 'node:path';
 import { parseFtpUrl, uploadFile } from '../../ftp/index.js';
 import { defineCommand } from '../command.js';
 import { UsageError } from '../errors.js';
+import { checkFamily } from '../option-checks.js';
 import { ExitCode } from '../exit-codes.js';
 import { writeJson } from '../output.js';
-import { checkFileTransferOptions, fileTransferJsonFields, fileTransferOptions, runFileTransfer, type FileTransferJsonFields, type FileTransferOptions } from '../file-transfer-command.js';
+import {
+  checkFileTransferOptions, fileTransferJsonFields, fileTransferOptions, reportFileTransfer, runFileTransfer,
+  type FileTransferJsonFields, type FileTransferOptions,
+} from '../file-transfer-command.js';
 
 export interface PutJson extends FileTransferJsonFields {
   schema: 'mptcp-doctor/put/v1';
@@ -33,6 +37,7 @@ export const putCommand = defineCommand<PutOptions>({
   async run(options, output) {
     checkFileTransferOptions(options);
     const url = parseFtpUrl(options.url);
+    checkFamily(url.host, options);
     const remotePath = url.isDirectory || !url.path ? `${url.path}${basename(options.file)}` : url.path;
     if (!basename(options.file) || options.file === '-') throw new UsageError('put needs a local file (stdin is not supported)');
     let isFile = false;
@@ -43,18 +48,17 @@ export const putCommand = defineCommand<PutOptions>({
     }
     if (!isFile) throw new UsageError(`${options.file} is not a regular file`);
 
+    const display = url.isDirectory || !url.path ? `${url.display}${encodeURIComponent(basename(options.file))}` : url.display;
     const transfer = await runFileTransfer({
       url,
       options,
       output,
       label: 'put',
+      display: { remote: display, direction: 'upload' },
       transfer: (client, onStart) => uploadFile(client, { localPath: options.file, remotePath, resume: options.continue, onStart }),
       alreadyComplete: 'the remote file was already complete',
-      interrupted: 'interrupted (resume with --continue)',
+      interrupted: (word) => `${word} (resume with --continue)`,
     });
-    const { result, notes, bytes, durationMs } = transfer;
-    const connections = transfer.session.records;
-    const display = url.isDirectory || !url.path ? `${url.display}${encodeURIComponent(basename(options.file))}` : url.display;
     if (options.json) {
       const json: PutJson = {
         schema: 'mptcp-doctor/put/v1',
@@ -64,10 +68,8 @@ export const putCommand = defineCommand<PutOptions>({
         ...fileTransferJsonFields(transfer, options),
       };
       writeJson(output, json);
-    } else {
-      const { renderTransfer } = await import('../../report/transfer.js');
-      output.out(renderTransfer({ direction: 'upload', local: options.file, remote: display, bytes, totalBytes: result.totalBytes, offset: result.offset, durationMs, connections, notes }, output.color));
+      return fileTransferJsonFields(transfer, options).ok ? ExitCode.ok : ExitCode.problem;
     }
-    return fileTransferJsonFields(transfer, options).ok ? ExitCode.ok : ExitCode.problem;
+    return reportFileTransfer(transfer, options, output, { direction: 'upload', local: options.file, remote: display, toStderr: false });
   },
 });

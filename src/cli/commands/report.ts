@@ -6,9 +6,9 @@ import { buildFleetReport } from '../../report/fleet.js';
 import { readResultFiles } from '../../report/fleet-files.js';
 import { renderHostPrometheus } from '../../report/fleet-prometheus.js';
 import { renderFleet } from '../../report/fleet-table.js';
-import { writeFileAtomic } from '../../sys/atomic-write.js';
 import { defineCommand } from '../command.js';
-import { CannotRunError, UsageError } from '../errors.js';
+import { emitReport } from '../output.js';
+import { UsageError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 
 interface ReportOptions {
@@ -54,16 +54,7 @@ export const reportCommand = defineCommand<ReportOptions>({
     } else {
       text = renderFleet(report, { color: output.color && !options.output });
     }
-    if (options.output) {
-      try {
-        await writeFileAtomic(options.output, text);
-      } catch (error) {
-        throw new CannotRunError(`cannot write ${options.output}: ${(error as { code?: string }).code ?? (error as Error).message}`);
-      }
-      if (options.verbose) output.log(`wrote ${options.output}`);
-    } else {
-      output.out(text);
-    }
+    await emitReport(output, text, options.output, options.verbose);
     return report.summary.allOk ? ExitCode.ok : ExitCode.problem;
   },
 });

@@ -11,6 +11,8 @@ import {
 import { defineCommand } from '../command.js';
 import { UsageError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
+import { claimInterrupts } from '../interrupt.js';
+import { checkInteger, checkSeconds } from '../option-checks.js';
 import { writeJson } from '../output.js';
 
 export interface ServeJson {
@@ -21,6 +23,8 @@ export interface ServeJson {
   socket: 'mptcp' | 'tcp';
   tcpReason?: string;
   tls: boolean;
+  /** TLS from the first byte (ftps://) rather than on AUTH TLS. */
+  tlsImplicit: boolean;
 }
 
 function parsePortRange(text: string): { first: number; last: number } {
@@ -84,26 +88,24 @@ export const serveCommand = defineCommand({
       .option('max-digest-size', { type: 'string', default: formatSize(DEFAULT_SERVER_OPTIONS.maxDigestSize), describe: 'largest /probe/<size> whose .sha256 is computed on request' })
       .option('tls-cert', { type: 'string', describe: 'PEM certificate: enables AUTH TLS (needs --tls-key)' })
       .option('tls-key', { type: 'string', describe: 'PEM private key for --tls-cert' })
+      .option('tls-implicit', { type: 'boolean', default: false, describe: 'implicit FTPS (ftps://): TLS from the first byte, instead of AUTH TLS' })
       .option('tcp', { type: 'boolean', default: false, describe: 'listen with plain TCP (for comparison)' })
       .option('grace', { type: 'number', default: DEFAULT_GRACE_MS / 1000, describe: 'seconds transfers may take to finish on SIGINT/SIGTERM' })
       .option('json-log', { type: 'boolean', default: false, describe: 'log one JSON object per event on stderr' }),
   async run(options, output) {
     const { host, port } = parseHostPort(options.listen);
-    const integer = (name: string, value: number, min: number, max: number) => {
-      if (!(Number.isInteger(value) && value >= min && value <= max)) throw new UsageError(`--${name} must be an integer ${min}-${max}`);
-      return value;
-    };
-    integer('max-clients', options['max-clients'], 1, 100_000);
-    integer('max-per-address', options['max-per-address'], 1, 100_000);
-    if (!(options['idle-timeout'] > 0 && options['idle-timeout'] <= 86_400)) throw new UsageError('--idle-timeout must be 1-86400 seconds');
-    if (!(options['data-timeout'] > 0 && options['data-timeout'] <= 86_400)) throw new UsageError('--data-timeout must be more than 0 and at most 86400 seconds');
+    checkInteger('max-clients', options['max-clients'], 1, 100_000);
+    checkInteger('max-per-address', options['max-per-address'], 1, 100_000);
+    checkSeconds('idle-timeout', options['idle-timeout'], 86_400);
+    checkSeconds('data-timeout', options['data-timeout'], 86_400);
     const pasvAddress = options['pasv-address'];
     if (pasvAddress !== undefined && !net.isIPv4(pasvAddress)) {
       throw new UsageError(`--pasv-address "${pasvAddress}": expected an IPv4 address (PASV replies carry IPv4 only)`);
     }
-    if (!(options.grace >= 0 && options.grace <= 3600)) throw new UsageError('--grace must be 0-3600 seconds');
+    checkSeconds('grace', options.grace, 3600, { allowZero: true });
     if (Boolean(options['tls-cert']) !== Boolean(options['tls-key'])) throw new UsageError('--tls-cert and --tls-key go together');
     const tls = options['tls-cert'] && options['tls-key'] ? await readTlsFiles(options['tls-cert'], options['tls-key']) : undefined;
+    if (options['tls-implicit'] && !tls) throw new UsageError('--tls-implicit needs --tls-cert and --tls-key');
     const pasvPorts = options['pasv-ports'] ? parsePortRange(options['pasv-ports']) : undefined;
     const maxUpload = sizeOption('max-upload', options['max-upload']);
     const maxProbeSize = sizeOption('max-probe-size', options['max-probe-size']);
@@ -126,23 +128,18 @@ export const serveCommand = defineCommand({
       maxProbeSize,
       maxDigestSize,
       tls,
+      tlsImplicit: options['tls-implicit'],
       tcp: options.tcp,
       logger,
     });
-    const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
-    // Handlers first, announcement second: whoever waits for "serving" may signal us at once.
+    // The first SIGINT/SIGTERM stops accepting and gives transfers --grace seconds; a second ends
+    // the process at once (src/cli/interrupt.ts). Claimed before the announcement: whoever waits
+    // for "serving" may signal us at once.
+    const interrupt = claimInterrupts();
     const stopped = new Promise<void>((resolve) => {
-      let stops = 0;
-      const onSignal = () => {
-        stops += 1;
-        // First signal: graceful; second: stop now.
-        void server.close(stops === 1 ? options.grace * 1000 : 0).then(() => {
-          for (const signal of signals) process.off(signal, onSignal);
-          resolve();
-        });
-        if (stops > 1) resolve();
-      };
-      for (const signal of signals) process.on(signal, onSignal);
+      const stop = () => void server.close(options.grace * 1000).then(resolve);
+      if (interrupt.signal.aborted) stop();
+      else interrupt.signal.addEventListener('abort', stop, { once: true });
     });
     if (options.json) {
       const json: ServeJson = {
@@ -153,14 +150,19 @@ export const serveCommand = defineCommand({
         socket: server.socket,
         ...(server.tcpReason ? { tcpReason: server.tcpReason } : {}),
         tls: Boolean(tls),
+        tlsImplicit: Boolean(tls) && options['tls-implicit'],
       };
       writeJson(output, json);
     } else {
       const where = server.family === 6 ? `[${server.address}]:${server.port}` : `${server.address}:${server.port}`;
       const kind = server.socket === 'mptcp' ? 'MPTCP' : `plain TCP${server.tcpReason ? ` (${describeTcpReason(server.tcpReason)})` : ''}`;
-      output.out(`serving ftp://${where}/ with ${kind}${tls ? ', AUTH TLS available' : ''}; Ctrl-C stops`);
+      const scheme = tls && options['tls-implicit'] ? 'ftps' : 'ftp';
+      const security = tls ? (options['tls-implicit'] ? ', implicit FTPS' : ', AUTH TLS available') : '';
+      output.out(`serving ${scheme}://${where}/ with ${kind}${security}; Ctrl-C stops`);
     }
     await stopped;
+    interrupt.release();
+    // The entry point ends the process by the signal that stopped us (130, 143).
     return ExitCode.ok;
   },
 });

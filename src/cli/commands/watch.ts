@@ -3,8 +3,9 @@
 import { runWatch } from '../../kernel/watch-timeline.js';
 import { formatWatchLine, summaryJsonLine, summaryText, watchJsonLine } from '../../report/watch.js';
 import { defineCommand } from '../command.js';
-import { UsageError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
+import { claimInterrupts } from '../interrupt.js';
+import { checkInteger, checkSeconds } from '../option-checks.js';
 
 export const watchCommand = defineCommand({
   command: 'watch',
@@ -16,10 +17,13 @@ export const watchCommand = defineCommand({
       .option('count', { type: 'number', describe: 'stop after this many events (counter reports when events are not available)' })
       .option('processes', { type: 'boolean', default: true, describe: 'name the program of each connection (--no-processes to skip the lookups)' }),
   async run(options, output) {
-    if (!(options.interval >= 0 && options.interval <= 3600)) throw new UsageError('--interval must be 0-3600 seconds');
-    if (options.duration !== undefined && !(options.duration > 0 && options.duration <= 31 * 86400)) throw new UsageError('--duration must be a positive number of seconds');
-    if (options.count !== undefined && !(Number.isInteger(options.count) && options.count > 0)) throw new UsageError('--count must be a positive whole number');
+    checkSeconds('interval', options.interval, 3600, { allowZero: true });
+    checkSeconds('duration', options.duration, 31 * 86400);
+    checkInteger('count', options.count, 1, Number.MAX_SAFE_INTEGER);
     const stop = new AbortController();
+    // Ctrl-C and SIGTERM end the watch with its summary; the entry point then ends the process by
+    // that signal (130, 143).
+    const interrupt = claimInterrupts();
     const onSignal = () => stop.abort();
     // A reader that goes away (`watch --json | head`) ends the watch, like a signal.
     let stdoutGone = false;
@@ -28,8 +32,7 @@ export const watchCommand = defineCommand({
       stdoutGone = true;
       stop.abort();
     };
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
+    interrupt.signal.addEventListener('abort', onSignal, { once: true });
     process.stdout.on('error', onStdoutError);
     try {
       const summary = await runWatch(
@@ -56,8 +59,8 @@ export const watchCommand = defineCommand({
       return ExitCode.ok;
     } finally {
       process.stdout.off('error', onStdoutError);
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+      interrupt.signal.removeEventListener('abort', onSignal);
+      interrupt.release();
     }
   },
 });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ANONYMOUS, lookupNetrc, parseNetrc, resolveCredentials } from '../../../src/ftp/credentials.js';
-import { FtpCredentialsError, FtpUrlError } from '../../../src/ftp/errors.js';
+import { FtpCredentialsError, FtpUrlError, MissingPasswordError, NetrcSyntaxError } from '../../../src/ftp/errors.js';
 import { parseFtpUrl, redact, remoteBasename } from '../../../src/ftp/url.js';
 
 describe('parseFtpUrl', () => {
@@ -34,7 +34,14 @@ describe('parseFtpUrl', () => {
     ['ftp://h/f?x=1', /no \?query/],
     ['ftp://h/%E0%A4%A', /percent-encoding/],
     ['ftp://h/a%0D%0AQUIT', /CR, LF/],
-    ['ftp://h:99999/f', /bad URL/],
+    ['ftp://h:99999/f', /^bad URL "ftp:\/\/h:99999\/f": port 99999 is out of range \(1-65535\)$/],
+    ['ftp://h:0/f', /port 0 is out of range/],
+    ['ftp://h:abc/f', /port "abc" is not a number/],
+    ['ftp://:21/f', /: no host$/],
+    ['ftp://user@/f', /: no host$/],
+    ['ftp://fd00::1/f', /write an IPv6 address in brackets/],
+    ['ftp://[fd00::1/f', /closing "\]"/],
+    ['gopher://h/f', /^unsupported scheme "gopher:": use ftp:\/\/, ftpes:\/\/ \(explicit FTPS\) or ftps:\/\/ \(implicit FTPS\)$/],
   ])('rejects %s', (text, message) => {
     expect(() => parseFtpUrl(text)).toThrow(FtpUrlError);
     expect(() => parseFtpUrl(text)).toThrow(message);
@@ -87,5 +94,55 @@ describe('credentials', () => {
   it('fails clearly for a user without a password anywhere', () => {
     expect(() => resolveCredentials({ host: 'h', option: 'bob', netrc: path.join(dir, 'none') })).toThrow(/no password for bob/);
     expect(resolveCredentials({ host: 'h', option: 'anonymous', netrc: path.join(dir, 'none') }).password).toBe(ANONYMOUS.password);
+  });
+
+  it('takes a password typed at a prompt or read from stdin for the user named', () => {
+    const none = path.join(dir, 'none');
+    expect(resolveCredentials({ host: 'h', option: 'bob', password: 'typed', netrc: none })).toMatchObject({ user: 'bob', password: 'typed', source: 'option' });
+    expect(resolveCredentials({ host: 'h', urlUser: 'bob', password: 'typed', netrc: none })).toMatchObject({ user: 'bob', password: 'typed', source: 'url' });
+    // A password in --user or the URL wins.
+    expect(resolveCredentials({ host: 'h', option: 'bob:given', password: 'typed', netrc: none }).password).toBe('given');
+    const missing = (() => {
+      try {
+        resolveCredentials({ host: 'h', option: 'bob', netrc: none });
+      } catch (error) {
+        return error;
+      }
+      return undefined;
+    })();
+    expect(missing).toBeInstanceOf(MissingPasswordError);
+    expect((missing as MissingPasswordError).user).toBe('bob');
+    expect((missing as Error).message).toMatch(/--password-stdin/);
+  });
+});
+
+describe('a .netrc with garbage is reported with its line', () => {
+  it.each([
+    ['machine h\n  login bob\n  pasword x\n', 'n line 3: unexpected "pasword" (expected machine, default, login, password, account or macdef)'],
+    ['login bob\n', 'n line 1: "login" before any "machine" or "default"'],
+    ['machine h login\n', 'n line 1: "login" needs a value'],
+    ['machine h login bob password "unterminated\n', 'n line 1: a quoted value has no closing "'],
+    ['machine h login bob password p extra\n', 'n line 1: unexpected "extra"'],
+    ['machine\n', 'n line 1: "machine" needs a value'],
+  ])('%j', (text, message) => {
+    expect(() => parseNetrc(text, 'n')).toThrow(NetrcSyntaxError);
+    expect(() => parseNetrc(text, 'n')).toThrow(message);
+  });
+
+  it('is a credentials error (exit 2) naming the file, from lookupNetrc', () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'netrc-bad-')), 'netrc');
+    writeFileSync(file, 'machine h login bob passwd x\n');
+    chmodSync(file, 0o600);
+    expect(() => lookupNetrc('h', file)).toThrow(FtpCredentialsError);
+    expect(() => lookupNetrc('h', file)).toThrow(`${file} line 1: unexpected "passwd"`);
+  });
+
+  it('still reads what is valid: quotes with escapes, # in a password, comments, values on the next line', () => {
+    const text = '# my hosts\nmachine a login u password "two words \\"q\\""\nmachine b # old box\n  login v\n  password p#ss\nmachine\n c login w password x\n';
+    expect(parseNetrc(text)).toEqual([
+      { machine: 'a', login: 'u', password: 'two words "q"' },
+      { machine: 'b', login: 'v', password: 'p#ss' },
+      { machine: 'c', login: 'w', password: 'x' },
+    ]);
   });
 });

@@ -3,7 +3,8 @@
 // MPTCP pair on :7000 with a second subflow from 127.0.0.2, a plain TCP client on :7000, an MPTCP
 // client to :7002, an IPv6 MPTCP pair on :7001.
 import { describe, expect, it } from 'vitest';
-import { buildConnsSnapshot, filterSnapshot, peerMatcher, ConnsFilterError, type ConnsSnapshot } from '../../../src/kernel/host-connections.js';
+import { buildConns, snapshotOf } from '../../../src/kernel/conns-builder.js';
+import { peerMatcher, ConnsFilterError, type ConnsFilter, type ConnsSnapshot } from '../../../src/kernel/host-connections.js';
 import { decodeDiagMessage, encodeDumpRequest, INET_DIAG_MSG_LENGTH } from '../../../src/kernel/inet-diag.js';
 import { encodeMessage, parseMessages, encodeAttribute } from '../../../src/kernel/netlink-frame.js';
 import { decodeSocketDump } from '../../../src/kernel/sock-diag.js';
@@ -13,7 +14,9 @@ const mptcp = [...decodeSocketDump(fixture('mptcp4.bin'), 'mptcp').sockets, ...d
 const tcp = [...decodeSocketDump(fixture('tcp4.bin'), 'tcp').sockets, ...decodeSocketDump(fixture('tcp6.bin'), 'tcp').sockets];
 const owner = { pid: 4242, command: 'scenario' };
 const owners = new Map([...mptcp, ...tcp].filter((s) => s.inode !== 0).map((s) => [s.inode, [owner]]));
-const snapshot: ConnsSnapshot = buildConnsSnapshot({ mptcp, tcp, owners });
+const model = buildConns({ mptcp: [fixture('mptcp4.bin'), fixture('mptcp6.bin')], tcp: [fixture('tcp4.bin'), fixture('tcp6.bin')], owners });
+const snapshot: ConnsSnapshot = snapshotOf(model);
+const filterSnapshot = (_: ConnsSnapshot, filter: ConnsFilter) => snapshotOf(model, filter);
 
 describe('sock_diag dumps from the kernel', () => {
   it('decodes every socket with state, addresses, inode, and mptcp_info or ULP info', () => {

@@ -2,7 +2,7 @@
 import parsePrometheus from 'parse-prometheus-text-format';
 import { describe, expect, it } from 'vitest';
 import { explainCounter } from '../../../src/kernel/counter-explanations.js';
-import { buildConnsSnapshot } from '../../../src/kernel/host-connections.js';
+import { buildConnsSnapshot } from '../../../src/kernel/conns-builder.js';
 import { decodeGetFamilyReply } from '../../../src/kernel/generic-netlink.js';
 import { decodeMptcpEvent } from '../../../src/kernel/mptcp-events.js';
 import { parseMessages } from '../../../src/kernel/netlink-frame.js';
@@ -16,7 +16,7 @@ const dump = (name: string, protocol: 'tcp' | 'mptcp') => decodeSocketDump(fixtu
 const mptcp = [...dump('mptcp4.bin', 'mptcp'), ...dump('mptcp6.bin', 'mptcp')];
 const tcp = [...dump('tcp4.bin', 'tcp'), ...dump('tcp6.bin', 'tcp')];
 const owners = new Map([...mptcp, ...tcp].map((s) => [s.inode, [{ pid: 812, command: 'nginx' }]]));
-const snapshot = buildConnsSnapshot({ mptcp, tcp, owners });
+const snapshot = buildConnsSnapshot({ mptcp: [fixture('mptcp4.bin'), fixture('mptcp6.bin')], tcp: [fixture('tcp4.bin'), fixture('tcp6.bin')], owners });
 
 describe('conns reports', () => {
   it('text: a summary line, the program, listeners and connections within 80 columns', () => {

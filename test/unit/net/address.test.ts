@@ -17,6 +17,17 @@ describe('parseHostPort', () => {
     expect(() => parseHostPort(text)).toThrow(AddressSyntaxError);
   });
 
+  test.each([
+    ['ftp://host/', '"ftp://host/" is a URL: give HOST:PORT (here host:21)'],
+    ['ftp://host:2121/dir/', '"ftp://host:2121/dir/" is a URL: give HOST:PORT (here host:2121)'],
+    ['https://user@example.org/', '"https://user@example.org/" is a URL: give HOST:PORT (here example.org:443)'],
+    ['ftp://[::1]/', '"ftp://[::1]/" is a URL: give HOST:PORT (here [::1]:21)'],
+    ['gopher://h/', '"gopher://h/" is a URL: give HOST:PORT'],
+  ])('a URL where HOST:PORT belongs: %s', (text, message) => {
+    expect(() => parseHostPort(text)).toThrow(AddressSyntaxError);
+    expect(() => parseHostPort(text)).toThrow(message);
+  });
+
   test('default port', () => {
     expect(parseHostPort('[::1]', 21)).toEqual({ host: '::1', port: 21 });
     expect(parseHostPort('ftp.example', 21)).toEqual({ host: 'ftp.example', port: 21 });

@@ -2,7 +2,7 @@ import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { describe, expect, it } from 'vitest';
 import type { CheckResult } from '../../../checks/types.js';
 import { planFixes } from '../../../checks/fix-plan.js';
-import { formatCommand, renderChecks, wrapText } from '../../../src/report/checks.js';
+import { formatCommand, renderChecks, renderHeadline, wrapText } from '../../../src/report/checks.js';
 import { renderPrometheus } from '../../../src/report/prometheus.js';
 
 const results: CheckResult[] = [
@@ -76,6 +76,19 @@ describe('renderChecks', () => {
     expect(text).toContain('$ ip mptcp endpoint add 10.0.0.1 dev eth0 subflow');
     expect(text.trimEnd().split('\n').at(-1)).toBe('6 checks: 1 error, 2 fail, 1 warn, 1 pass, 1 skip');
     for (const line of text.split('\n')) expect(line.length).toBeLessThanOrEqual(80);
+  });
+
+  it('starts with a one-line verdict, then the table', () => {
+    const text = renderChecks(results, { color: false });
+    expect(text.split('\n').slice(0, 3)).toEqual([
+      'MPTCP is not ready on this host: 2 checks (sysctl.enabled, socket.mptcp) failed;',
+      '  1 check (weird "id"\\) could not run; 1 warning (endpoints)',
+      '',
+    ]);
+    const passing = results.filter((r) => r.status === 'pass' || r.status === 'skip');
+    expect(renderHeadline(passing, false)).toBe('MPTCP is ready on this host: 1 check passed');
+    expect(renderHeadline([...passing, results[3]!], false)).toBe('MPTCP works on this host: 1 warning (endpoints)');
+    expect(renderHeadline(passing, true)).toBe('\x1b[32mMPTCP is ready on this host\x1b[0m: 1 check passed');
   });
 
   it('colours status words when asked', () => {
