@@ -1,7 +1,8 @@
-// npm run bench [-- --smoke] [--out DIR] [--only ID,ID] [--runs N]
+// npm run bench [-- --smoke] [--out DIR] [--only ID,ID] [--runs N] [--merge]
 // Measures mptcp-doctor against curl, the kernel and its own goals in network namespaces
 // (root), and writes RESULTS.md and results.json. --smoke: tiny sizes, output to a temp dir unless
-// --out is given (npm test runs it so the benchmarks cannot rot).
+// --out is given (npm test runs it so the benchmarks cannot rot). --merge: the groups run now replace
+// theirs in the results.json already there and the others are kept (each group carries its date).
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,16 +17,18 @@ const { createLab, packageRoot } = await import('../test/lab/index.js');
 const { fullConfig, smokeConfig } = await import('./lib/config.js');
 const { describeMachine } = await import('./lib/machine.js');
 const { renderResults } = await import('./lib/report.js');
+type BenchResults = import('./lib/report.js').BenchResults;
+type GroupResult = import('./lib/figure.js').GroupResult;
 const { GROUPS } = await import('./groups.js');
 const { benchCliEntry } = await import('./lib/cli.js');
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 function usage(message: string): never {
-  console.error(`bench: ${message}\nusage: npm run bench [-- --smoke] [--out DIR] [--only GROUP,GROUP] [--runs N]`);
+  console.error(`bench: ${message}\nusage: npm run bench [-- --smoke] [--out DIR] [--only GROUP,GROUP] [--runs N] [--merge]`);
   process.exit(2);
 }
 
-let values: { smoke?: boolean; out?: string; only?: string; runs?: string };
+let values: { smoke?: boolean; out?: string; only?: string; runs?: string; merge?: boolean };
 try {
   ({ values } = parseArgs({
     options: {
@@ -33,6 +36,7 @@ try {
       out: { type: 'string' },
       only: { type: 'string' },
       runs: { type: 'string' },
+      merge: { type: 'boolean', default: false },
     },
   }));
 } catch (error) {
@@ -58,7 +62,7 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   });
 }
 const config = values.smoke ? smokeConfig(outDir, scratch) : fullConfig(outDir, scratch);
-if (values.runs) config.runs = Number(values.runs);
+if (values.runs) config.runs = config.serveRuns = config.verdictRuns = config.startupRuns = Number(values.runs);
 if (values.only) config.only = values.only.split(',');
 const unknown = (config.only ?? []).filter((id) => !GROUPS.some((g) => g.id === id));
 if (unknown.length > 0) {
@@ -69,17 +73,20 @@ if (unknown.length > 0) {
 const log = (line: string) => console.error(line);
 const machine = describeMachine();
 const started = performance.now();
-const groups = [];
-const errors = [];
+const groups: GroupResult[] = [];
+const errors: BenchResults['errors'] = [];
 const lab = await createLab({ topology: 'direct', links: 1, ipv6: false });
 try {
   for (const group of GROUPS) {
     if (config.only && !config.only.includes(group.id)) continue;
     log(`bench: ${group.title}`);
     const groupStarted = performance.now();
+    const loadStart = os.loadavg()[0]!;
     try {
       const result = await group.run({ config, lab, log });
-      groups.push({ id: group.id, title: group.title, ...result, durationMs: Math.round(performance.now() - groupStarted) });
+      const load = { start: loadStart, end: os.loadavg()[0]! };
+      groups.push({ id: group.id, title: group.title, ...result, durationMs: Math.round(performance.now() - groupStarted), load, measuredAt: new Date().toISOString() });
+      log(`  load average ${load.start.toFixed(1)} at the start, ${load.end.toFixed(1)} at the end`);
       for (const f of result.figures) {
         log(`  = ${f.label}: ${f.summary.median.toFixed(2)} ${f.unit} (${f.summary.min.toFixed(2)}-${f.summary.max.toFixed(2)}, n=${f.summary.n})${f.status === 'INFO' ? '' : ` ${f.status}`}`);
       }
@@ -94,8 +101,19 @@ try {
   rmSync(scratch, { recursive: true, force: true });
 }
 machine.loadAtEnd = os.loadavg()[0];
-const results = { schema: 'mptcp-doctor/bench/v1' as const, machine, cli: path.relative(packageRoot, benchCliEntry), config, groups, errors, durationMs: Math.round(performance.now() - started) };
-writeFileSync(path.join(outDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+const resultsFile = path.join(outDir, 'results.json');
+if (values.merge && existsSync(resultsFile)) {
+  // Keep the groups not run now from the earlier results, in the groups' own order.
+  const earlier = JSON.parse(readFileSync(resultsFile, 'utf8')) as BenchResults;
+  const ran = new Set([...groups, ...errors].map((g) => g.id));
+  const kept = earlier.groups.filter((g) => !ran.has(g.id)).map((g) => ({ ...g, measuredAt: g.measuredAt ?? earlier.machine.date }));
+  const order = (id: string) => GROUPS.findIndex((g) => g.id === id);
+  groups.push(...kept);
+  groups.sort((a, b) => order(a.id) - order(b.id));
+  errors.push(...earlier.errors.filter((e) => !ran.has(e.id)));
+}
+const results: BenchResults = { schema: 'mptcp-doctor/bench/v1', machine, cli: path.relative(packageRoot, benchCliEntry), config, groups, errors, durationMs: Math.round(performance.now() - started) };
+writeFileSync(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
 const analysisFile = path.join(here, 'analysis.md');
 writeFileSync(path.join(outDir, 'RESULTS.md'), renderResults(results, existsSync(analysisFile) ? readFileSync(analysisFile, 'utf8') : undefined));
 log(`bench: wrote ${path.join(outDir, 'RESULTS.md')} and results.json`);

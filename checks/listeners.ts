@@ -13,12 +13,24 @@ export interface ListenerFact {
 
 export type ListenerReader = () => Promise<ListenerFact[]>;
 
-/** The real reader: sock_diag dumps of listening sockets only, and the owners of those alone. */
+/**
+ * The real reader: sock_diag dumps of listening sockets only, then one owner of each, looked for in
+ * this network namespace's processes first (listener-owners.ts): the programs are what the check
+ * reports, and a full /proc scan costs hundreds of milliseconds on a host with many connections.
+ */
 export const readListeners: ListenerReader = async () => {
-  const { readHostConnections } = await import('../src/kernel/read-connections.js');
-  const { formatEndpoint } = await import('../src/kernel/host-connections.js');
-  const { snapshot } = await readHostConnections({ listenersOnly: true });
-  return snapshot.listeners.map((l) => ({ kind: l.kind, endpoint: formatEndpoint(l.local), programs: [...new Set(l.processes.map((p) => p.command))] }));
+  const [{ readHostConnections }, { formatEndpoint }, { findSomeOwners }] = await Promise.all([
+    import('../src/kernel/read-connections.js'),
+    import('../src/kernel/host-connections.js'),
+    import('./listener-owners.js'),
+  ]);
+  const { snapshot } = await readHostConnections({ listenersOnly: true, owners: false });
+  const owners = findSomeOwners(new Set(snapshot.listeners.map((l) => l.inode).filter((inode) => inode !== 0)));
+  return snapshot.listeners.map((l) => ({
+    kind: l.kind,
+    endpoint: formatEndpoint(l.local),
+    programs: [...new Set((owners.get(l.inode) ?? []).map((p) => p.command))],
+  }));
 };
 
 function describe(facts: ListenerFact[]): string {

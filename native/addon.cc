@@ -239,6 +239,38 @@ Napi::Value SetBufferSizes(const Napi::CallbackInfo& info) {
   return result;
 }
 
+// The integer socket options we set or read beside the buffer sizes (TCP_NOTSENT_LOWAT, TCP_NODELAY,
+// TCP_CORK, the buffer sizes one at a time): an allow-list, so this stays a reader/writer of known
+// knobs, not a generic setsockopt.
+bool AllowedIntOption(int level, int name) {
+  if (level == IPPROTO_TCP) return name == TCP_NODELAY || name == TCP_CORK || name == TCP_NOTSENT_LOWAT;
+  if (level == SOL_SOCKET) return name == SO_SNDBUF || name == SO_RCVBUF || name == SO_SNDBUFFORCE || name == SO_RCVBUFFORCE;
+  return false;
+}
+
+// setIntOption(fd, level, name, value): setsockopt of one int.
+Napi::Value SetIntOption(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = FdArg(info);
+  int level = static_cast<int>(UintArg(info, 1, "level"));
+  int name = static_cast<int>(UintArg(info, 2, "option name"));
+  if (!AllowedIntOption(level, name)) throw Napi::RangeError::New(env, "unsupported socket option");
+  if (info.Length() <= 3 || !info[3].IsNumber()) throw Napi::TypeError::New(env, "value (number) is required");
+  int value = info[3].As<Napi::Number>().Int32Value();
+  if (setsockopt(fd, level, name, &value, sizeof(value)) != 0) throw ErrnoError(env, errno, "setsockopt");
+  return env.Undefined();
+}
+
+// getIntOption(fd, level, name) -> the int the kernel reports.
+Napi::Value GetIntOption(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = FdArg(info);
+  int level = static_cast<int>(UintArg(info, 1, "level"));
+  int name = static_cast<int>(UintArg(info, 2, "option name"));
+  if (!AllowedIntOption(level, name)) throw Napi::RangeError::New(env, "unsupported socket option");
+  return Napi::Number::New(env, GetInt(env, fd, level, name));
+}
+
 // getSocketName(fd, peer) -> Buffer holding the local (or, with peer, the remote) sockaddr.
 Napi::Value GetSocketName(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -272,6 +304,12 @@ Napi::Object Constants(Napi::Env env) {
   constants.Set("MPTCP_SUBFLOW_ADDRS", kMptcpSubflowAddrs);
   constants.Set("MPTCP_FULL_INFO", kMptcpFullInfo);
   constants.Set("TCP_IS_MPTCP", kTcpIsMptcp);
+  constants.Set("SOL_SOCKET", static_cast<int>(SOL_SOCKET));
+  constants.Set("SO_SNDBUF", static_cast<int>(SO_SNDBUF));
+  constants.Set("SO_SNDBUFFORCE", static_cast<int>(SO_SNDBUFFORCE));
+  constants.Set("TCP_NODELAY", static_cast<int>(TCP_NODELAY));
+  constants.Set("TCP_CORK", static_cast<int>(TCP_CORK));
+  constants.Set("TCP_NOTSENT_LOWAT", static_cast<int>(TCP_NOTSENT_LOWAT));
   constants.Set("AF_INET", static_cast<int>(AF_INET));
   constants.Set("AF_INET6", static_cast<int>(AF_INET6));
   constants.Set("MPTCP_INFO_SIZE", static_cast<uint32_t>(sizeof(MptcpInfo)));
@@ -292,6 +330,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("getFullInfo", Napi::Function::New(env, GetFullInfo, "getFullInfo"));
   exports.Set("setBufferSizes", Napi::Function::New(env, SetBufferSizes, "setBufferSizes"));
   exports.Set("getBufferSizes", Napi::Function::New(env, GetBufferSizes, "getBufferSizes"));
+  exports.Set("setIntOption", Napi::Function::New(env, SetIntOption, "setIntOption"));
+  exports.Set("getIntOption", Napi::Function::New(env, GetIntOption, "getIntOption"));
   exports.Set("getSocketName", Napi::Function::New(env, GetSocketName, "getSocketName"));
   exports.Set("constants", Constants(env));
   mptcp_doctor::RegisterNetlink(env, exports);

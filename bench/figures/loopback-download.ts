@@ -167,6 +167,8 @@ export function rawRun(run: TimedRun | undefined): Record<string, unknown> | nul
   const json = parseJson<TransferJson>(run.stdout);
   return {
     wallMs: Math.round(run.wallMs * 10) / 10,
+    ...(run.cpuMs !== undefined ? { cpuMs: Math.round(run.cpuMs) } : {}),
+    load: run.load,
     ...(run.peakRssBytes !== undefined ? { peakRssBytes: run.peakRssBytes } : {}),
     ...(run.stalls ? { stalls: run.stalls } : {}),
     ...(json && typeof json.durationMs === 'number'

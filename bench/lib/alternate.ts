@@ -2,7 +2,7 @@
 // order flips every round (A B C, C B A, ...) so neither always runs on a machine warmed by the other.
 import type { Lab, NamespaceRef } from '../../test/lab/index.js';
 import { readStallCounters, stallDelta } from './stalls.js';
-import { failureText, timedRun, type TimedRun } from './timed.js';
+import { failureText, timedRun, type Runner, type TimedRun } from './timed.js';
 
 export interface Contender {
   name: string;
@@ -26,7 +26,7 @@ export interface ContenderRuns {
 }
 
 export async function alternate(
-  lab: Lab,
+  lab: Runner,
   ns: NamespaceRef,
   contenders: readonly Contender[],
   rounds: number,
@@ -42,9 +42,9 @@ export async function alternate(
     const order = round % 2 === 0 ? contenders : [...contenders].reverse();
     for (const contender of order) {
       await contender.before?.(round);
-      const before = options.stalls ? await readStallCounters(lab, options.stalls) : undefined;
+      const before = options.stalls ? await readStallCounters(lab as Lab, options.stalls) : undefined;
       const run = await timedRun(lab, ns, contender.argv(round), { timeoutMs: options.timeoutMs, rss: contender.rss });
-      if (before) run.stalls = stallDelta(before, await readStallCounters(lab, options.stalls!));
+      if (before) run.stalls = stallDelta(before, await readStallCounters(lab as Lab, options.stalls!));
       const exitOk = contender.acceptExit ? run.exitCode !== undefined && contender.acceptExit.includes(run.exitCode) : run.ok;
       let problem = exitOk ? undefined : failureText(run);
       if (!problem && contender.verify) problem = await contender.verify(run, round);
@@ -52,7 +52,7 @@ export async function alternate(
       const slot = results[contender.name]!;
       slot.runs[round] = problem ? undefined : run;
       if (problem) slot.failures.push(`${contender.name} round ${round + 1}: ${problem}`);
-      options.log?.(`  ${contender.name.padEnd(14)} round ${round + 1}: ${problem ? `FAILED ${problem}` : `${run.wallMs.toFixed(0)} ms`}${run.stalls ? ` ${JSON.stringify(run.stalls)}` : ''}`);
+      options.log?.(`  ${contender.name.padEnd(14)} round ${round + 1}: ${problem ? `FAILED ${problem}` : `${run.wallMs.toFixed(0)} ms, cpu ${run.cpuMs?.toFixed(0) ?? '?'} ms`} (load ${run.load.toFixed(1)})${run.stalls ? ` ${JSON.stringify(run.stalls)}` : ''}`);
     }
   }
   return results;

@@ -6,6 +6,10 @@ export interface BenchConfig {
   runs: number;
   /** rounds of `node -e 0` vs check/probe */
   verdictRuns: number;
+  /** rounds of get vs curl from serve (its goals are judged on 7) */
+  serveRuns: number;
+  /** rounds of the single executable against the npm install, and of the per-host fleet audit */
+  startupRuns: number;
   /** loopback download/upload size */
   bigBytes: number;
   /** aggregation download size */
@@ -33,6 +37,8 @@ export function fullConfig(outDir: string, tmpfs: string): BenchConfig {
     smoke: false,
     runs: 5,
     verdictRuns: 10,
+    serveRuns: 7,
+    startupRuns: 10,
     bigBytes: 1024 * MIB,
     aggregationBytes: 50 * 1000 * 1000,
     pathMbit: 50,
@@ -50,6 +56,8 @@ export function smokeConfig(outDir: string, tmpfs: string): BenchConfig {
     smoke: true,
     runs: 2,
     verdictRuns: 2,
+    serveRuns: 2,
+    startupRuns: 2,
     bigBytes: 4 * MIB,
     aggregationBytes: 4 * MIB,
     memoryClients: 5,

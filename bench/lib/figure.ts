@@ -1,7 +1,7 @@
 // What a benchmark group hands back: figures (median, spread, goal, PASS/MISS), failures, raw runs.
 import { summarize, type Summary } from './stats.js';
 
-export type Unit = 'MB/s' | 'Mbit/s' | 'x' | 'MiB' | 'ms' | 'count' | 'of sum';
+export type Unit = 'MB/s' | 'Mbit/s' | 'x' | 'MiB' | 'ms' | 'count' | 'of sum' | 'runs' | 's';
 
 export interface Goal {
   op: '>=' | '<=';
@@ -31,6 +31,10 @@ export interface GroupResult {
   /** every run's raw numbers, for results.json */
   raw: Record<string, unknown>;
   durationMs: number;
+  /** 1-minute load average when the group started and ended: every figure is read against it */
+  load?: { start: number; end: number };
+  /** when the group ended (ISO 8601); with --merge, groups of different runs sit side by side */
+  measuredAt?: string;
 }
 
 export function meets(value: number, goal: Goal): boolean {

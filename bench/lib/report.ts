@@ -28,10 +28,19 @@ function goalText(f: Figure): string {
   return f.goal ? `${f.goal.op} ${number(f.goal.value, f.unit)}` : '';
 }
 
-function figureRow(group: string, f: Figure): string {
+function loadText(load: GroupResult['load']): string {
+  return load ? `${load.start.toFixed(1)} - ${load.end.toFixed(1)}` : '';
+}
+
+/** "2026-11-30 10:52" of a group measured in another run than the header's, else nothing. */
+function whenText(group: GroupResult, runDate: string): string {
+  return group.measuredAt && group.measuredAt.slice(0, 16) !== runDate.slice(0, 16) ? group.measuredAt.slice(0, 16).replace('T', ' ') : '';
+}
+
+function figureRow(group: GroupResult, f: Figure, runDate: string): string {
   const s = f.summary;
   const spread = s.n > 1 ? `${number(s.min, f.unit)} - ${number(s.max, f.unit)}` : '';
-  return `| ${group} | ${f.label} | ${number(s.median, f.unit)} ${f.unit} | ${spread} | ${s.n} | ${goalText(f)} | ${f.status === 'INFO' ? '' : f.status} |`;
+  return `| ${group.id} | ${f.label} | ${number(s.median, f.unit)} ${f.unit} | ${spread} | ${s.n} | ${goalText(f)} | ${f.status === 'INFO' ? '' : f.status} | ${[whenText(group, runDate), loadText(group.load)].filter(Boolean).join(', ')} |`;
 }
 
 /** `analysis` is the hand-written bench/analysis.md, appended so that every run keeps it. */
@@ -59,14 +68,19 @@ export function renderResults(results: BenchResults, analysis?: string): string 
     `${missed.length > 0 ? ` (${missed.map((f) => f.id).join(', ')})` : ''}; failed runs: ${failures}` +
     `${results.errors.length > 0 ? `; groups that could not run: ${results.errors.map((e) => e.id).join(', ')}` : ''}.`);
   lines.push('');
-  lines.push('| group | figure | median | min - max | runs | goal | |');
-  lines.push('| --- | --- | --- | --- | --- | --- | --- |');
-  for (const g of results.groups) for (const f of g.figures) lines.push(figureRow(g.id, f));
+  const merged = results.groups.some((g) => whenText(g, m.date) !== '');
+  lines.push('"load" is the 1-minute load average at the start and end of the figure\'s group; CPU times are user + system (GNU time), which a busy machine distorts less than wall time.' +
+    (merged ? ' Groups run at another time than the header\'s (`--merge`) have their date (UTC) there too.' : ''));
+  lines.push('');
+  lines.push('| group | figure | median | min - max | runs | goal | | load |');
+  lines.push('| --- | --- | --- | --- | --- | --- | --- | --- |');
+  for (const g of results.groups) for (const f of g.figures) lines.push(figureRow(g, f, m.date));
   lines.push('');
   for (const g of results.groups) {
     lines.push(`## ${g.title}`);
     lines.push('');
-    lines.push(g.method);
+    const when = whenText(g, m.date);
+    lines.push(`${when ? `Measured ${when} UTC. ` : ''}${g.method}${g.load ? ` Load average (1 min, 2 cores shared with other work) ${loadText(g.load)} during the group, ${(g.durationMs / 1000).toFixed(0)} s.` : ''}`);
     lines.push('');
     if (g.notes.length > 0) {
       for (const n of g.notes) lines.push(`- ${n}`);

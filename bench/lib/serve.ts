@@ -27,6 +27,19 @@ export async function startServe(lab: Lab, port: number, ns: NamespaceRef = 'ser
   };
 }
 
+/** CPU time (user + system, ms) a live process has used so far, from /proc/PID/stat; undefined once it is gone. */
+export function processCpuMs(pid: number): number | undefined {
+  try {
+    // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    // USER_HZ is 100 on every Linux architecture Node runs on.
+    return Number.isFinite(ticks) ? ticks * 10 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Peak resident set size of a live process, from /proc/PID/status (VmHWM, in kB). */
 export function vmHwm(pid: number): number | undefined {
   try {

@@ -1,8 +1,14 @@
 // One timed run of a program inside a lab namespace: wall time measured here (the same way for
-// every program compared), peak RSS from GNU time (`/usr/bin/time -f %M`, Debian package `time`).
+// every program compared); CPU time (user + sys, children included) and peak RSS from GNU time
+// (`/usr/bin/time`, Debian package `time`). CPU time is what a busy shared machine distorts least:
+// wall time there measures the other tenants as much as the program.
 import { readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { Lab, NamespaceRef } from '../../test/lab/index.js';
+
+/** Where runs are made: a lab, or anything that runs argv in a namespace and has a scratch directory (the fleet). */
+export type Runner = Pick<Lab, 'exec' | 'tmpDir'>;
 
 export const GNU_TIME = '/usr/bin/time';
 
@@ -11,8 +17,12 @@ export interface TimedRun {
   exitCode: number | undefined;
   ok: boolean;
   wallMs: number;
-  /** peak resident set size in bytes (GNU time %M), when asked for */
+  /** peak resident set size in bytes (GNU time %M) */
   peakRssBytes?: number;
+  /** user + system CPU time in ms (GNU time %U + %S: the program and the children it waited for) */
+  cpuMs?: number;
+  /** 1-minute load average when the run started */
+  load: number;
   stdout: string;
   stderr: string;
   /** kernel stall counter deltas during the run (lib/stalls.ts), when asked for */
@@ -22,34 +32,36 @@ export interface TimedRun {
 let sequence = 0;
 
 /**
- * Runs argv in namespace ns and measures it. With `rss`, the program runs under GNU time, which
- * writes its peak RSS (KiB) to a side file: its own output stays untouched.
+ * Runs argv in namespace ns and measures it. The program runs under GNU time, which writes its peak
+ * RSS (KiB) and CPU times to a side file: its own output stays untouched. (`rss` is kept for the
+ * callers that name it: every run is measured the same way now.)
  */
 export async function timedRun(
-  lab: Lab,
+  lab: Runner,
   ns: NamespaceRef,
   argv: readonly string[],
   options: { timeoutMs: number; rss?: boolean; cwd?: string },
 ): Promise<TimedRun> {
   sequence += 1;
   const rssFile = path.join(lab.tmpDir, `rss-${process.pid}-${sequence}.txt`);
-  const full = options.rss ? [GNU_TIME, '-f', '%M', '-o', rssFile, ...argv] : [...argv];
+  const full = [GNU_TIME, '-f', '%M %U %S', '-o', rssFile, ...argv];
+  const load = os.loadavg()[0]!;
   const started = performance.now();
   const r = await lab.exec(ns, full, { timeoutMs: options.timeoutMs, cwd: options.cwd });
   const wallMs = performance.now() - started;
   let peakRssBytes: number | undefined;
-  if (options.rss) {
-    try {
-      // GNU time prints "Command exited with non-zero status N" before the figure when it fails.
-      const lines = readFileSync(rssFile, 'utf8').trim().split('\n');
-      const kib = Number(lines[lines.length - 1]);
-      if (Number.isFinite(kib) && kib > 0) peakRssBytes = kib * 1024;
-    } catch {
-      // no file: the program could not be started; the exit code says so
-    }
-    rmSync(rssFile, { force: true });
+  let cpuMs: number | undefined;
+  try {
+    // GNU time prints "Command exited with non-zero status N" before the figures when it fails.
+    const lines = readFileSync(rssFile, 'utf8').trim().split('\n');
+    const [kib, user, sys] = lines[lines.length - 1]!.split(' ').map(Number);
+    if (kib !== undefined && Number.isFinite(kib) && kib > 0) peakRssBytes = kib * 1024;
+    if (user !== undefined && sys !== undefined && Number.isFinite(user + sys)) cpuMs = (user + sys) * 1000;
+  } catch {
+    // no file: the program could not be started; the exit code says so
   }
-  return { argv: [...argv], exitCode: r.exitCode, ok: r.ok && !r.timedOut, wallMs, peakRssBytes, stdout: r.stdout, stderr: r.stderr };
+  rmSync(rssFile, { force: true });
+  return { argv: [...argv], exitCode: r.exitCode, ok: r.ok && !r.timedOut, wallMs, peakRssBytes, cpuMs, load, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** The last lines of a failed run, for the report. */

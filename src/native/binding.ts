@@ -44,6 +44,12 @@ export interface NativeConstants {
   MPTCP_SUBFLOW_ADDRS: number;
   MPTCP_FULL_INFO: number;
   TCP_IS_MPTCP: number;
+  SOL_SOCKET: number;
+  SO_SNDBUF: number;
+  SO_SNDBUFFORCE: number;
+  TCP_NODELAY: number;
+  TCP_CORK: number;
+  TCP_NOTSENT_LOWAT: number;
   AF_INET: number;
   AF_INET6: number;
   MPTCP_INFO_SIZE: number;
@@ -98,6 +104,13 @@ export interface NativeAddon {
   getFullInfo(fd: number, maxSubflows: number): FullInfoResult;
   setBufferSizes(fd: number, sizes: { receive?: number; send?: number; force?: boolean }): BufferSizes;
   getBufferSizes(fd: number): BufferSizes;
+  /**
+   * setsockopt of one int; only TCP_NODELAY, TCP_CORK, TCP_NOTSENT_LOWAT, SO_SNDBUF, SO_RCVBUF and their
+   * FORCE variants (RangeError otherwise).
+   */
+  setIntOption(fd: number, level: number, name: number, value: number): void;
+  /** getsockopt of one int, the same allow-list. */
+  getIntOption(fd: number, level: number, name: number): number;
   /** getsockname (or getpeername with peer) as raw sockaddr bytes. */
   getSocketName(fd: number, peer?: boolean): Buffer;
   constants: NativeConstants;

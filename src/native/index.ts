@@ -4,8 +4,8 @@ export { decodeTcpInfo, type TcpInfo } from './decode-tcp-info.js';
 export { type SocketAddress } from './decode-sockaddr.js';
 export { type SubflowDetail } from './decode-subflows.js';
 export {
-  bindSocket, closeSocket, createSocket, describeTcpReason, getBufferSizes, setBufferSizes,
-  type CreatedSocket, type SocketKind, type TcpReason,
+  bindSocket, closeSocket, createSocket, describeTcpReason, forceSendBuffer, getBufferSizes, getTcpOption, setBufferSizes, setTcpOption,
+  type CreatedSocket, type TcpIntOption, type SocketKind, type TcpReason,
 } from './socket-factory.js';
 export {
   readMptcpInfo, readSocketAddresses, readSocketProtocol, readSubflows, readTcpInfo, sampleMptcpState,

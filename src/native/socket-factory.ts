@@ -91,3 +91,39 @@ export function setBufferSizes(fd: number, sizes: BufferSizeRequest): { receive:
 export function getBufferSizes(fd: number): { receive: number; send: number } {
   return native().getBufferSizes(fd);
 }
+
+/** The integer TCP options the server tunes on its data sockets (docs/server.md, "Sending"). */
+export type TcpIntOption = 'notsentLowat' | 'noDelay' | 'cork';
+
+function tcpOption(option: TcpIntOption): number {
+  const constants = native().constants;
+  switch (option) {
+    case 'notsentLowat':
+      return constants.TCP_NOTSENT_LOWAT;
+    case 'noDelay':
+      return constants.TCP_NODELAY;
+    case 'cork':
+      return constants.TCP_CORK;
+  }
+}
+
+/** setsockopt(IPPROTO_TCP) of one integer option; on an MPTCP socket the kernel applies it to every subflow. */
+export function setTcpOption(fd: number, option: TcpIntOption, value: number): void {
+  native().setIntOption(fd, native().constants.IPPROTO_TCP, tcpOption(option), value);
+}
+
+export function getTcpOption(fd: number, option: TcpIntOption): number {
+  return native().getIntOption(fd, native().constants.IPPROTO_TCP, tcpOption(option));
+}
+
+/**
+ * SO_SNDBUF beyond net.core.wmem_max, or nothing: SO_SNDBUFFORCE needs CAP_NET_ADMIN, and its
+ * fallback, plain SO_SNDBUF, would cap the size at wmem_max (208 KiB on a default host) and still
+ * turn send-buffer autotuning off (up to net.ipv4.tcp_wmem's 4 MiB): worse than leaving it alone.
+ * Throws the kernel's error (EPERM without the capability). Returns SO_SNDBUF as the kernel reports it (twice `bytes`).
+ */
+export function forceSendBuffer(fd: number, bytes: number): number {
+  const constants = native().constants;
+  native().setIntOption(fd, constants.SOL_SOCKET, constants.SO_SNDBUFFORCE, bytes);
+  return native().getIntOption(fd, constants.SOL_SOCKET, constants.SO_SNDBUF);
+}

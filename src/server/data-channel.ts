@@ -12,6 +12,7 @@ import { acceptedFd, listenMptcp, type MptcpListener } from '../net/listen.js';
 import { reportConnection, type ConnectionReport } from '../net/report.js';
 import { readSocketProtocol, type CreatedSocket } from '../native/index.js';
 import { sampleDelivery, type DeliverySample } from './delivery.js';
+import type { SendTuning } from './send-tuning.js';
 import { handshakeWitness, type HandshakeVerdict } from './handshake-witness.js';
 import { canonicalAddress } from './limits.js';
 import { upgradeToTls } from './tls-layer.js';
@@ -29,6 +30,8 @@ export interface DataConnection {
   delivery(): DeliverySample | undefined;
   /** The first error either layer raised (a TLS failure, a reset), kept to explain a failed transfer. */
   error?: Error;
+  /** How a download's socket was set up for sending (send-tuning.ts), for the transfer's log line. */
+  sendTuning?: SendTuning;
 }
 
 /** Reads the kernel about `fd` while both layers are open: the number may be reused after close. */

@@ -14,6 +14,8 @@ import type { Session } from './session.js';
 import type { SiteMptcpData } from '../protocol/site-mptcp.js';
 import { connectionView } from './site-mptcp-view.js';
 import { StallWatch } from './stall-watch.js';
+import { acceptedFd } from '../net/listen.js';
+import { tuneForSending } from './send-tuning.js';
 import { handshakeDone } from './tls-layer.js';
 
 /** Bytes queued on a data socket before we wait for 'drain'. The queued buffers are views of the
@@ -111,9 +113,12 @@ export async function runTransfer(session: Session, command: string, opening: st
     const result = await work(opened, controller.signal, sampleNow, progress);
     outcome = 'complete';
     const seconds = (performance.now() - started) / 1000;
+    const tuning = opened.sendTuning;
     session.log('info', 'transfer', {
       command, mode: opened.mode, bytes: result.bytes, seconds: Number(seconds.toFixed(3)),
       state: report?.state, subflows: report?.subflows.total,
+      ...(tuning?.sendBuffer !== undefined ? { sendBuffer: tuning.sendBuffer, notsentLowat: tuning.notsentLowat } : {}),
+      ...(tuning?.skipped ? { sendTuning: `defaults (${tuning.skipped})` } : {}),
     });
     session.reply(...result.reply);
   } catch (error) {
@@ -240,15 +245,18 @@ function waitFor(stream: net.Socket, event: string, signal: AbortSignal): Promis
 }
 
 /**
- * Writes `segments` with bounded write-ahead, samples the connection, then closes our side
- * gracefully and waits until the client has everything (see finishDelivery). Returns the byte
- * count. Input from the client on a download is read and dropped (so its FIN is seen).
+ * Tunes the socket for sending (send-tuning.ts), writes `segments` with bounded write-ahead,
+ * samples the connection, then closes our side gracefully and waits until the client has
+ * everything (see finishDelivery). Returns the byte count. Input from the client on a download is
+ * read and dropped (so its FIN is seen).
  */
 export async function sendSegments(
   data: DataConnection, segments: Iterable<Buffer>, signal: AbortSignal, sampleNow: () => void, progress: TransferProgress,
 ): Promise<number> {
   const stream = data.stream;
   stream.resume();
+  const fd = acceptedFd(data.raw);
+  if (fd !== undefined) data.sendTuning = tuneForSending(fd);
   for (const segment of segments) {
     if (signal.aborted) throw signal.reason;
     if (stream.destroyed) throw new TransferAborted('peer');

@@ -26,6 +26,8 @@ const EXPECTED_FIGURES = [
   'verdict-time.check-ratio', 'verdict-time.probe-ratio',
   'memory.serve', 'capacity.5.failures', 'capacity.5.throughput',
   'conns.ss', 'conns.conns', 'conns.vs-ss', 'memory.conns', 'cpu.ss', 'cpu.conns', 'cpu.vs-ss', 'watch.missing', 'watch.enobufs',
+  'startup.npm-version', 'startup.sea-version', 'startup.sea-vs-npm-version', 'startup.sea-socket',
+  'fleet.mptcp-off', 'fleet.csum-off', 'fleet.healthy',
 ];
 
 describe.skipIf(skip)('bench --smoke', () => {
@@ -36,7 +38,7 @@ describe.skipIf(skip)('bench --smoke', () => {
     const tracked = path.join(packageRoot, 'bench', 'RESULTS.md');
     const before = readIfThere(tracked);
     const r = await execa(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--smoke', '--out', out], {
-      cwd: packageRoot, reject: false, timeout: 110_000, stdin: 'ignore',
+      cwd: packageRoot, reject: false, timeout: 230_000, stdin: 'ignore',
     });
     expect(r.exitCode, r.stderr.split('\n').slice(-15).join('\n')).toBe(0);
     const results = JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8')) as Results;
@@ -57,7 +59,7 @@ describe.skipIf(skip)('bench --smoke', () => {
     expect(markdown).toContain('SMOKE MODE');
     expect(markdown).toMatch(/\| memory\.|peak RSS of get/);
     expect(readIfThere(tracked)).toBe(before);
-  }, 120_000);
+  }, 240_000);
 });
 
 function readIfThere(file: string): string | undefined {

@@ -1,7 +1,7 @@
 // Real MPTCP sockets on this kernel: what the addon and src/net report in each basic situation.
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { native, readMptcpInfo, sampleMptcpState, setBufferSizes, createSocket, closeSocket } from '../../src/native/index.js';
+import { native, readMptcpInfo, sampleMptcpState, setBufferSizes, createSocket, closeSocket, forceSendBuffer, getTcpOption, setTcpOption } from '../../src/native/index.js';
 import { connectMptcp, type MptcpConnection } from '../../src/net/connect.js';
 import { listenMptcp, reportAccepted, type MptcpListener } from '../../src/net/listen.js';
 import type { ConnectionReport } from '../../src/net/report.js';
@@ -125,6 +125,36 @@ describe('loopback, this namespace', () => {
         expect.objectContaining({ code: 'EINVAL', errno: -22, syscall: 'bind' }),
       );
       expect(() => native().getMptcpInfo(-1)).toThrow(expect.objectContaining({ code: 'EBADF', syscall: 'getsockopt' }));
+    } finally {
+      closeSocket(created.fd);
+    }
+  });
+
+  test('integer options: TCP_NOTSENT_LOWAT and TCP_NODELAY round-trip on an MPTCP socket; others are refused', () => {
+    const created = createSocket(4);
+    const { IPPROTO_TCP, SOL_SOCKET } = native().constants;
+    try {
+      expect(created.socket).toBe('mptcp');
+      expect(getTcpOption(created.fd, 'notsentLowat')).not.toBe(256 << 10);
+      setTcpOption(created.fd, 'notsentLowat', 256 << 10);
+      expect(getTcpOption(created.fd, 'notsentLowat')).toBe(256 << 10);
+      setTcpOption(created.fd, 'noDelay', 1);
+      expect(getTcpOption(created.fd, 'noDelay')).toBe(1);
+      // Not a generic setsockopt: SO_REUSEADDR (2) and TCP_MAXSEG (2) are not on the list.
+      expect(() => native().setIntOption(created.fd, SOL_SOCKET, 2, 1)).toThrow(RangeError);
+      expect(() => native().getIntOption(created.fd, IPPROTO_TCP, 2)).toThrow(RangeError);
+      expect(() => setTcpOption(-1, 'cork', 1)).toThrow(expect.objectContaining({ code: 'EBADF', errno: -9, syscall: 'setsockopt' }));
+      expect(() => getTcpOption(-1, 'cork')).toThrow(expect.objectContaining({ code: 'EBADF', syscall: 'getsockopt' }));
+    } finally {
+      closeSocket(created.fd);
+    }
+  });
+
+  test('forceSendBuffer goes past net.core.wmem_max (root)', () => {
+    const created = createSocket(4);
+    try {
+      // 64 MiB: above this machine's wmem_max, which plain SO_SNDBUF would cap it to.
+      expect(forceSendBuffer(created.fd, 64 << 20)).toBe(128 << 20);
     } finally {
       closeSocket(created.fd);
     }
