@@ -1,7 +1,7 @@
 // Host-wide observation: `conns` over many open MPTCP connections against `ss -Mni` in the same
 // namespace (alternated, same rounds), and `watch` through a burst of connections opened and closed
 // (every event counted, losses reported by the kernel as ENOBUFS).
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { packageRoot } from '../../test/lab/index.js';
 import { alternate, commonRounds, type Contender } from '../lib/alternate.js';
@@ -9,7 +9,6 @@ import { benchCliEntry, cliArgv } from '../lib/cli.js';
 import type { BenchContext, BenchGroup } from '../lib/context.js';
 import { figure, figureOf, MIB } from '../lib/figure.js';
 import { pairedRatios } from '../lib/stats.js';
-import { GNU_TIME } from '../lib/timed.js';
 
 const BURST = path.join(packageRoot, 'test', 'native', 'fixtures', 'mptcp-burst.py');
 
@@ -31,12 +30,6 @@ export function holderShares(connections: number, hardLimit: number): number[] {
   const perHolder = Math.max(1, Math.floor((hardLimit - 64) / 2));
   const holders = Math.ceil(connections / perHolder);
   return Array.from({ length: holders }, (_, i) => Math.floor(connections / holders) + (i < connections % holders ? 1 : 0));
-}
-
-/** GNU time's "%U %S" (seconds) as milliseconds of CPU; undefined when the file is missing or odd. */
-export function cpuMilliseconds(text: string): number | undefined {
-  const [user, system] = text.trim().split('\n').pop()!.split(' ').map(Number);
-  return user !== undefined && system !== undefined && Number.isFinite(user) && Number.isFinite(system) ? Math.round((user + system) * 1000) : undefined;
 }
 
 interface WatchSummaryJson {
@@ -64,34 +57,18 @@ export const hostObservation: BenchGroup = {
     const shares = holderShares(held, descriptorHardLimit());
     const holders = shares.map((n) => lab.spawn('server', ['python3', BURST, String(n), 'hold']));
     let conns: Awaited<ReturnType<typeof alternate>>;
-    const cpu: Record<string, Array<number | undefined>> = { ss: [], conns: [] };
     try {
       await Promise.all(holders.map((h) => h.waitForOutput('open', 300_000)));
       log(`  ${held} connections held by ${holders.length} process${holders.length === 1 ? '' : 'es'} (${shares.join(', ')})`);
       const expectedLine = `${2 * held} connections (${2 * held} MPTCP, 0 fell back)`;
-      // Each command also runs under a GNU time of its own that writes its CPU time (user + system)
-      // to a file: on a machine other work shares, CPU time says what the command costs, wall time
-      // what the user waits.
-      const cpuFile = (name: string, round: number) => path.join(lab.tmpDir, `cpu-${name}-${round}.txt`);
-      const withCpu = (name: string, argv: string[]) => (round: number) => [GNU_TIME, '-f', '%U %S', '-o', cpuFile(name, round), ...argv];
-      const keepCpu = (name: string) => (round: number) => {
-        try {
-          const ms = cpuMilliseconds(readFileSync(cpuFile(name, round), 'utf8'));
-          if (ms !== undefined) cpu[name]![round] = ms;
-        } catch {
-          // no file: the run failed to start, which the run's own result says
-        }
-        rmSync(cpuFile(name, round), { force: true });
-      };
-      const ss: Contender = { name: 'ss -Mni', argv: withCpu('ss', ['ss', '-Mni']), rss: true, after: keepCpu('ss') };
+      const ss: Contender = { name: 'ss -Mni', argv: () => ['ss', '-Mni'], rss: true };
       // What a user types: `mptcp-doctor conns`, the package's bin run through its own
       // `#!/usr/bin/env node` line, default (text) output.
       const ours: Contender = {
         name: 'conns',
-        argv: withCpu('conns', [benchCliEntry, 'conns']),
+        argv: () => [benchCliEntry, 'conns'],
         rss: true,
         verify: (run) => (run.stdout.startsWith(expectedLine) ? undefined : `first line ${JSON.stringify(run.stdout.split('\n')[0])}, expected ${expectedLine}`),
-        after: keepCpu('conns'),
       };
       conns = await alternate(lab, 'server', [ss, ours], config.runs, { timeoutMs: 60_000, log });
     } finally {
@@ -100,9 +77,9 @@ export const hostObservation: BenchGroup = {
     const rounds = commonRounds(conns, ['conns', 'ss -Mni']);
     const wall = (name: string) => conns[name]!.runs.map((r) => r?.wallMs ?? Number.NaN);
     const rss = (name: string) => conns[name]!.runs.filter((r) => r?.peakRssBytes).map((r) => r!.peakRssBytes! / MIB);
-    // CPU of the rounds where both commands ran and both times were read.
-    const cpuRounds = rounds.filter((i) => cpu.ss![i] !== undefined && cpu.conns![i] !== undefined);
-    const cpuOf = (name: string) => cpuRounds.map((i) => cpu[name]![i]!);
+    // CPU time (user + system, from the run's GNU time) of the rounds where both commands ran.
+    const cpuRounds = rounds.filter((i) => conns['ss -Mni']!.runs[i]?.cpuMs !== undefined && conns.conns!.runs[i]?.cpuMs !== undefined);
+    const cpuOf = (name: 'ss -Mni' | 'conns') => cpuRounds.map((i) => conns[name]!.runs[i]!.cpuMs!);
     failures.push(...Object.values(conns).flatMap((r) => r.failures));
 
     // 2. watch through a burst: it stops by itself once it has counted every expected event.
@@ -150,17 +127,16 @@ export const hostObservation: BenchGroup = {
         figure('conns.conns', `conns, ${2 * held} MPTCP sockets`, 'ms', wall('conns')),
         figureOf('conns.vs-ss', 'conns / ss -Mni (wall time)', 'x', pairedRatios(rounds.map((i) => conns.conns!.runs[i]!.wallMs), rounds.map((i) => conns['ss -Mni']!.runs[i]!.wallMs)), { op: '<=', value: 4 }),
         figure('memory.conns', `peak RSS of conns over ${2 * held} sockets`, 'MiB', rss('conns'), { op: '<=', value: 120 }),
-        figure('cpu.ss', `CPU time (user + system) of ss -Mni, ${2 * held} MPTCP sockets`, 'ms', cpuOf('ss')),
+        figure('cpu.ss', `CPU time (user + system) of ss -Mni, ${2 * held} MPTCP sockets`, 'ms', cpuOf('ss -Mni')),
         figure('cpu.conns', `CPU time (user + system) of conns, ${2 * held} MPTCP sockets`, 'ms', cpuOf('conns')),
-        figureOf('cpu.vs-ss', 'conns / ss -Mni (CPU time)', 'x', pairedRatios(cpuOf('conns'), cpuOf('ss'))),
+        figureOf('cpu.vs-ss', 'conns / ss -Mni (CPU time)', 'x', pairedRatios(cpuOf('conns'), cpuOf('ss -Mni'))),
         figure('watch.missing', `watch: events missed of ${expected} (burst of ${burst})`, 'count', missing, { op: '<=', value: 0 }),
         figure('watch.enobufs', 'watch: ENOBUFS reported', 'count', overflows, { op: '<=', value: 0 }),
       ],
       failures,
       notes,
       raw: {
-        conns: Object.fromEntries(Object.entries(conns).map(([k, v]) => [k, v.runs.map((r) => (r ? { wallMs: r.wallMs, peakRssBytes: r.peakRssBytes } : null))])),
-        cpuMs: cpu,
+        conns: Object.fromEntries(Object.entries(conns).map(([k, v]) => [k, v.runs.map((r) => (r ? { wallMs: r.wallMs, cpuMs: r.cpuMs, peakRssBytes: r.peakRssBytes, load: r.load } : null))])),
         holders: shares,
         watch: { expected, missing, overflows, rates },
       },

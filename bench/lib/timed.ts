@@ -29,6 +29,21 @@ export interface TimedRun {
   stalls?: Record<string, number>;
 }
 
+export interface GnuTimeFigures {
+  peakRssBytes?: number;
+  cpuMs?: number;
+}
+
+/** What GNU time wrote with -f '%M %U %S': peak RSS (KiB) and CPU seconds; nothing from a file it did not finish. */
+export function parseGnuTime(text: string): GnuTimeFigures {
+  // GNU time prints "Command exited with non-zero status N" before the figures when it fails.
+  const [kib, user, sys] = text.trim().split('\n').pop()!.split(' ').map(Number);
+  const figures: GnuTimeFigures = {};
+  if (kib !== undefined && Number.isFinite(kib) && kib > 0) figures.peakRssBytes = kib * 1024;
+  if (user !== undefined && sys !== undefined && Number.isFinite(user + sys)) figures.cpuMs = Math.round((user + sys) * 1000);
+  return figures;
+}
+
 let sequence = 0;
 
 /**
@@ -49,17 +64,13 @@ export async function timedRun(
   const started = performance.now();
   const r = await lab.exec(ns, full, { timeoutMs: options.timeoutMs, cwd: options.cwd });
   const wallMs = performance.now() - started;
-  let peakRssBytes: number | undefined;
-  let cpuMs: number | undefined;
+  let measured: GnuTimeFigures = {};
   try {
-    // GNU time prints "Command exited with non-zero status N" before the figures when it fails.
-    const lines = readFileSync(rssFile, 'utf8').trim().split('\n');
-    const [kib, user, sys] = lines[lines.length - 1]!.split(' ').map(Number);
-    if (kib !== undefined && Number.isFinite(kib) && kib > 0) peakRssBytes = kib * 1024;
-    if (user !== undefined && sys !== undefined && Number.isFinite(user + sys)) cpuMs = (user + sys) * 1000;
+    measured = parseGnuTime(readFileSync(rssFile, 'utf8'));
   } catch {
     // no file: the program could not be started; the exit code says so
   }
+  const { peakRssBytes, cpuMs } = measured;
   rmSync(rssFile, { force: true });
   return { argv: [...argv], exitCode: r.exitCode, ok: r.ok && !r.timedOut, wallMs, peakRssBytes, cpuMs, load, stdout: r.stdout, stderr: r.stderr };
 }

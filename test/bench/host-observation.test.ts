@@ -1,7 +1,8 @@
 // The conns figure's helpers: how many connections each holder may keep under a descriptor limit,
-// and the CPU time read back from GNU time.
+// and what GNU time wrote about a run (peak RSS, CPU time).
 import { describe, expect, it } from 'vitest';
-import { cpuMilliseconds, descriptorHardLimit, holderShares } from '../../bench/figures/host-observation.js';
+import { descriptorHardLimit, holderShares } from '../../bench/figures/host-observation.js';
+import { parseGnuTime } from '../../bench/lib/timed.js';
 
 describe('host-observation holders', () => {
   it.each([
@@ -22,9 +23,9 @@ describe('host-observation holders', () => {
     expect(descriptorHardLimit()).toBeGreaterThan(0);
   });
 
-  it('reads the CPU time GNU time wrote (user and system seconds), and nothing from a file it did not finish', () => {
-    expect(cpuMilliseconds('0.84 0.31\n')).toBe(1150);
-    expect(cpuMilliseconds('Command exited with non-zero status 1\n0.10 0.02\n')).toBe(120);
-    expect(cpuMilliseconds('')).toBeUndefined();
+  it('reads what GNU time wrote (peak KiB, user and system seconds), and nothing from a file it did not finish', () => {
+    expect(parseGnuTime('10240 0.84 0.31\n')).toEqual({ peakRssBytes: 10 * 1024 * 1024, cpuMs: 1150 });
+    expect(parseGnuTime('Command exited with non-zero status 1\n2048 0.10 0.02\n')).toEqual({ peakRssBytes: 2048 * 1024, cpuMs: 120 });
+    expect(parseGnuTime('')).toEqual({});
   });
 });
