@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeGetFamilyReply, encodeGenericPayload } from '../../../src/kernel/generic-netlink.js';
 import { decodeMptcpEvent, describeResetReason, type MptcpEvent } from '../../../src/kernel/mptcp-events.js';
 import { encodeMessage, parseMessages, u32Attribute, encodeAttribute } from '../../../src/kernel/netlink-frame.js';
+import { formatWatchLine } from '../../../src/report/watch.js';
 import { fixture } from './fixtures.js';
 
 const family = decodeGetFamilyReply(fixture('genl-family-mptcp_pm.bin'), 'mptcp_pm');
@@ -64,6 +65,20 @@ describe('mptcp_pm events from the kernel', () => {
     const event = decodeMptcpEvent(parseMessages(encodeMessage(family.id, 0, payload))[0]!, family.id)!;
     expect(event).toMatchObject({ type: 'sub_established', token: 42, resetReason: 5, resetReasonText: 'unacceptable performance' });
     expect(event.localAddress).toBeUndefined();
+  });
+
+  it('decodes sub_priority (a peer\'s MP_PRIO) with the backup flag both ways, and watch says which way it went', () => {
+    const saddr = encodeAttribute(5, Buffer.from([10, 0, 1, 1]));
+    const daddr = encodeAttribute(7, Buffer.from([10, 0, 2, 2]));
+    const port = (type: number, value: number) => { const b = Buffer.alloc(2); b.writeUInt16BE(value); return encodeAttribute(type, b); };
+    const priority = (backup: number) => decodeMptcpEvent(parseMessages(encodeMessage(family.id, 0, encodeGenericPayload(13, 1, [
+      u32Attribute(1, 0xabcd), u32Attribute(2, 2), u32Attribute(3, 1), u32Attribute(4, 0), saddr, daddr, port(9, 40000), port(10, 21), u32Attribute(11, backup),
+    ])))[0]!, family.id)!;
+    expect(priority(1)).toMatchObject({ type: 'sub_priority', token: 0xabcd, localAddress: '10.0.1.1', remoteAddress: '10.0.2.2', localPort: 40000, remotePort: 21, backup: true });
+    expect(priority(0).backup).toBe(false);
+    const line = (backup: number) => formatWatchLine({ type: 'event', time: new Date(0), event: priority(backup), token: '0000abcd' }, false);
+    expect(line(1)).toMatch(/sub_priority\s.*10\.0\.1\.1:40000 -> 10\.0\.2\.2:21, id\s+1\/0, now a backup subflow/);
+    expect(line(0)).toContain('now a regular subflow (not backup)');
   });
 
   it('ignores other families\' messages and names reasons RFC 8684 lacks', () => {
