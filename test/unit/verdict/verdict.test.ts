@@ -263,6 +263,39 @@ describe('verdicts', () => {
     expect(judgeConnection(data({ samples: one, durationMs: 40 }), probe())).toMatchObject({ status: 'held', cause: 'none' });
   });
 
+  test('a path lost mid-transfer: path-failed, in the kernel\'s words when its events were heard', () => {
+    const dropped = samples(['connect', 'mptcp', 1], ['transfer', 'mptcp', 2], ['transfer', 'mptcp', 1], ['end', 'mptcp', 1]);
+    const kernel = {
+      eventsMayBeMissing: false,
+      subflows: [
+        { id: '10.1.1.1:40000 -> 10.1.100.2:21', initial: true, established: true, closed: false },
+        { id: '10.1.2.1:40001 -> 10.1.100.2:21', initial: false, established: true, closed: true, end: 'error ETIMEDOUT (the path stopped answering)' },
+      ],
+    };
+    const heard = judgeConnection(data({ samples: dropped, kernel }), probe({ transfer: { completed: true } }));
+    expect(heard).toMatchObject({ status: 'degraded', cause: 'path-failed' });
+    expect(heard.evidence).toContain('kernel event: the subflow 10.1.2.1:40001 -> 10.1.100.2:21 closed: error ETIMEDOUT (the path stopped answering)');
+    expect(heard.evidence).toContain('the transfer completed over the remaining subflows');
+    // Unprivileged: the same verdict from the samples, without a kernel sentence.
+    const unheard = judgeConnection(data({ samples: dropped }), probe({ transfer: { completed: true } }));
+    expect(unheard).toMatchObject({ status: 'degraded', cause: 'path-failed' });
+    expect(unheard.evidence.join('\n')).not.toContain('kernel event');
+  });
+
+  test('subflows reset and the transfer stalled, the peer naming middlebox interference: option-stripped, with the peer\'s reason', () => {
+    const dropped = samples(['connect', 'mptcp', 1], ['transfer', 'mptcp', 2], ['transfer', 'mptcp', 1]);
+    const kernel = {
+      eventsMayBeMissing: false,
+      subflows: [
+        { id: '10.1.1.1:40000 -> 10.1.100.2:21', initial: true, established: true, closed: false },
+        { id: '10.1.2.1:40001 -> 10.1.100.2:21', initial: false, established: true, closed: true, resetReasonCode: 6, resetReason: 'middlebox interference' },
+      ],
+    };
+    const verdict = judgeConnection(data({ samples: dropped, kernel }), probe({ clientCounters: { MPRstRx: 1 }, transfer: { completed: false, errorKind: 'timeout' } }));
+    expect(verdict).toMatchObject({ status: 'degraded', cause: 'option-stripped' });
+    expect(verdict.evidence).toContain('kernel event: the peer reset the subflow 10.1.2.1:40001 -> 10.1.100.2:21: middlebox interference');
+  });
+
   test('fewer subflows than expected with no join attempt at all: held, said plainly, not join-failed', () => {
     const one = samples(['connect', 'mptcp', 1], ['login', 'mptcp', 1], ['end', 'mptcp', 1]);
     const verdict = judgeConnection(control({ samples: one }), probe());
