@@ -1,6 +1,6 @@
 // `mptcp-doctor serve` in the network-namespace lab (client -- router -- server, two client paths):
 // a passive download's data connection gets its second subflow through the still-open passive
-// listener, and SITE MPTCP tells the three cases of issue 6 apart: clean (mptcp), a client with
+// listener, and SITE MPTCP tells three cases apart: clean (mptcp), a client with
 // net.mptcp.enabled=0 (tcp: no MP_CAPABLE reached the server), MPTCP option stripped on SYN-ACKs only
 // (the server saw MP_CAPABLE, the connection fell back). Clients are Python's ftplib under mptcpize.
 import { join } from 'node:path';
