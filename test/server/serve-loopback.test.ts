@@ -2,10 +2,12 @@
 // commands, SITE MPTCP, transfers, and hostile input, each refused or cut off
 // while another client keeps being served.
 import { createHash } from 'node:crypto';
+import { once } from 'node:events';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { parseSiteMptcpReply } from '../../src/protocol/site-mptcp.js';
 import { computeDigest, startServer, type ProbeServer, type ServerEvent } from '../../src/server/index.js';
+import { waitFor } from '../support/wait-for.js';
 import { expectCode, RawClient } from './support/raw-client.js';
 
 const MIB = 1 << 20;
@@ -235,9 +237,11 @@ describe('serve on loopback', () => {
     const epsv = expectCode(await client.command('EPSV'), 229);
     const data = net.connect({ port: Number(/\|(\d+)\|/.exec(epsv.text)![1]), host: '127.0.0.1' });
     data.on('error', () => undefined);
-    data.pause(); // a slow reader: the transfer is still running when ABOR arrives
+    const firstBytes = once(data, 'data', { signal: AbortSignal.timeout(10_000) });
     expectCode(await client.command('RETR /probe/1G'), 150);
-    await new Promise((r) => setTimeout(r, 200));
+    // The transfer runs; from now on a slow reader: it is still running when ABOR arrives.
+    await firstBytes;
+    data.pause();
     client.write(Buffer.from([0xff, 0xf4, 0xff, 0xf2])); // Telnet IP + DM, as lftp sends
     client.write('ABOR\r\n');
     expect((await client.reply()).code).toBe(426);
@@ -321,6 +325,7 @@ describe('serve on loopback', () => {
       client.write('HELP\r\n'.repeat(100_000));
       let executed = 0;
       for (let i = 0; i < 50; i += 1) {
+        // Not a wait for an event: the count must stop growing, which only a window of time can show.
         await new Promise((r) => setTimeout(r, 100));
         const now = helps() - before;
         if (now === executed && now > 0) break;
@@ -379,8 +384,9 @@ describe('serve on loopback', () => {
       const port = Number(/\|(\d+)\|/.exec(epsv.text)![1]);
       const first = net.connect({ port, host: '127.0.0.1' });
       first.on('error', () => undefined);
+      // Once our handshake is done the first connection is ahead of the second in the listener's
+      // accept queue, so the server takes it first, whenever its accept runs.
       await new Promise((r) => first.once('connect', r));
-      await new Promise((r) => setTimeout(r, 50));
       const second = net.connect({ port, host: '127.0.0.1' });
       const secondClosed = new Promise((r) => second.on('close', r));
       second.on('error', () => undefined);
@@ -439,11 +445,8 @@ describe('serve on loopback', () => {
     const own = await startServer({ port: 0, logger: (event) => ownEvents.push(event) });
     const client = await RawClient.login(own.port);
     const downloading = client.download('/probe/100M');
-    // Stop once the transfer runs (a fixed 30 ms was not always enough on a busy machine).
-    const deadline = Date.now() + 10_000;
-    while (!ownEvents.some((e) => e.event === 'command' && e.command === 'RETR /probe/100M') && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 5));
-    }
+    // Stop once the transfer runs.
+    await waitFor('the download to start', () => ownEvents.some((e) => e.event === 'command' && e.command === 'RETR /probe/100M'));
     const closing = own.close(20_000);
     const file = await downloading;
     expect(file.bytes).toBe(100 * MIB);
