@@ -43,6 +43,7 @@ export class Lab {
   private readonly processes = new Set<LabProcess>();
   private readonly teardowns: Array<() => Promise<void> | void> = [];
   private readonly downLinks = new Set<number>();
+  private readonly shapedLinks = new Set<number>();
   private destroyed = false;
   private middleboxes: Middleboxes | undefined;
 
@@ -350,6 +351,7 @@ export class Lab {
     const tbf = ['tbf', 'rate', `${options.rateMbit}mbit`, 'burst', String(options.burstBytes ?? 32 * 1024), 'latency', `${options.latencyMs ?? 100}ms`];
     if (direction !== 'up') await this.exec(link.peerRole, ['tc', 'qdisc', 'replace', 'dev', link.peerIf, 'root', ...tbf], { check: true });
     if (direction !== 'down') await this.exec('client', ['tc', 'qdisc', 'replace', 'dev', link.clientIf, 'root', ...tbf], { check: true });
+    this.shapedLinks.add(index);
   }
 
   /** Removes shaping from link `index` (both ends). */
@@ -357,6 +359,17 @@ export class Lab {
     const link = this.link(index);
     await this.exec(link.peerRole, ['tc', 'qdisc', 'del', 'dev', link.peerIf, 'root']);
     await this.exec('client', ['tc', 'qdisc', 'del', 'dev', link.clientIf, 'root']);
+    this.shapedLinks.delete(index);
+  }
+
+  /**
+   * Every link up and unshaped again, as built: what a test changed on the paths is undone after
+   * it (useLab does this after each test, passed or failed), so the next test starts clean.
+   */
+  async restorePaths(): Promise<void> {
+    if (this.destroyed) return;
+    for (const index of [...this.downLinks]) await this.linkUp(index);
+    for (const index of [...this.shapedLinks]) await this.unshape(index);
   }
 
   // ---- teardown --------------------------------------------------------------------------------
