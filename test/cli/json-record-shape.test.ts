@@ -76,44 +76,36 @@ describe('probe --json and get --json', () => {
     expect(probe.notes).toEqual(stallNotes(probe));
     expect(get.notes).toEqual(stallNotes(get));
   });
-});
 
-describe('the stall note in probe text and JSON', () => {
-  let serve: ProbeServer;
-  beforeAll(async () => {
-    serve = await startServer({ host: '127.0.0.1', port: 0 });
-  });
-  afterAll(async () => {
-    await serve?.close(0);
-  });
+  describe('the stall note in probe text and JSON', () => {
+    const target = () => ({ host: '127.0.0.1', port: serve.port, user: 'anonymous', password: 'x', security: 'none' as const });
 
-  const target = () => ({ host: '127.0.0.1', port: serve.port, user: 'anonymous', password: 'x', security: 'none' as const });
-
-  /** Two real runs against serve, then counters as if each run's transfer had stalled once. */
-  async function stalledRuns(): Promise<ProbeRun[]> {
-    const timeouts = { connectMs: 5000, replyMs: 10_000, idleMs: 10_000, runMs: 30_000 };
-    const runs: ProbeRun[] = [];
-    for (const mode of ['epsv', 'eprt'] as const) {
-      const result = await runMode({ target: target(), mode, size: 1 << 20, upload: false, timeouts, pathManager: { endpoints: [] } });
-      runs.push({ ...result, counters: { ...result.counters, client: { ...result.counters.client, MPTCPRetrans: 1, DuplicateData: 1 } } });
+    /** Two real runs against serve, then counters as if each run's transfer had stalled once. */
+    async function stalledRuns(): Promise<ProbeRun[]> {
+      const timeouts = { connectMs: 5000, replyMs: 10_000, idleMs: 10_000, runMs: 30_000 };
+      const runs: ProbeRun[] = [];
+      for (const mode of ['epsv', 'eprt'] as const) {
+        const result = await runMode({ target: target(), mode, size: 1 << 20, upload: false, timeouts, pathManager: { endpoints: [] } });
+        runs.push({ ...result, counters: { ...result.counters, client: { ...result.counters.client, MPTCPRetrans: 1, DuplicateData: 1 } } });
+      }
+      return runs;
     }
-    return runs;
-  }
 
-  test('the runs stalled once each: one note for the probe, in its JSON and in its text', async () => {
-    const runs = await stalledRuns();
-    const result = probeResult({ target: target(), display: 'ftp://127.0.0.1/' }, runs, Date.now());
-    expect(result.notes).toHaveLength(1);
-    expect(result.notes[0]).toMatch(/^the transfer stalled 2 times on MPTCP-level retransmissions \(MPTcpExtMPTCPRetrans \+2, DuplicateData \+2/);
-    // What `probe --json` prints is this result (plus the timeline); what `probe` prints renders it.
-    expect(JSON.parse(JSON.stringify(result)).notes).toEqual(result.notes);
-    expect(unwrapped(renderProbe(result, false))).toContain(`note: ${result.notes[0]}`);
-  });
+    test('the runs stalled once each: one note for the probe, in its JSON and in its text', async () => {
+      const runs = await stalledRuns();
+      const result = probeResult({ target: target(), display: 'ftp://127.0.0.1/' }, runs, Date.now());
+      expect(result.notes).toHaveLength(1);
+      expect(result.notes[0]).toMatch(/^the transfer stalled 2 times on MPTCP-level retransmissions \(MPTcpExtMPTCPRetrans \+2, DuplicateData \+2/);
+      // What `probe --json` prints is this result (plus the timeline); what `probe` prints renders it.
+      expect(JSON.parse(JSON.stringify(result)).notes).toEqual(result.notes);
+      expect(unwrapped(renderProbe(result, false))).toContain(`note: ${result.notes[0]}`);
+    });
 
-  test('no retransmission in any run: no note in the JSON, none in the text', async () => {
-    const runs = (await stalledRuns()).map((r) => ({ ...r, counters: { ...r.counters, client: { ...r.counters.client, MPTCPRetrans: 0 } } }));
-    const result = probeResult({ target: target(), display: 'ftp://127.0.0.1/' }, runs, Date.now());
-    expect(result.notes).toEqual([]);
-    expect(renderProbe(result, false)).not.toContain('note:');
+    test('no retransmission in any run: no note in the JSON, none in the text', async () => {
+      const runs = (await stalledRuns()).map((r) => ({ ...r, counters: { ...r.counters, client: { ...r.counters.client, MPTCPRetrans: 0 } } }));
+      const result = probeResult({ target: target(), display: 'ftp://127.0.0.1/' }, runs, Date.now());
+      expect(result.notes).toEqual([]);
+      expect(renderProbe(result, false)).not.toContain('note:');
+    });
   });
 });
