@@ -84,6 +84,11 @@ export async function runProbe(options: ProbeOptions): Promise<ProbeResult> {
       }),
     );
   }
+  return probeResult(options, runs, started);
+}
+
+/** The runs summed up: one verdict, every connection once, the counters added, the findings on them. */
+export function probeResult(options: Pick<ProbeOptions, 'target' | 'display'>, runs: ProbeRun[], started: number): ProbeResult {
   const client: CounterSnapshot = {};
   const clientTcp: CounterSnapshot = {};
   let server: CounterSnapshot | undefined;

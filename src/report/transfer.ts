@@ -1,5 +1,6 @@
 // Human rendering of a get/put result: what moved, how fast, and what each connection did.
 import type { ConnectionRecord } from '../session/record.js';
+import { connectionName } from '../verdict/connection-name.js';
 import { formatBytes, renderConnection, stateWord } from './connection.js';
 import { paint, TERMINAL_WIDTH } from './table.js';
 import { wrapText } from './wrap.js';
@@ -97,7 +98,7 @@ export function renderTransfer(summary: TransferSummary, color: boolean): string
   ];
   if (summary.offset > 0) lines.push(`  resumed at byte ${summary.offset}; file is ${formatBytes(summary.totalBytes)}`);
   for (const connection of summary.connections) {
-    const name = connection.role === 'control' ? 'control connection' : `data connection (${connection.mode ?? '?'})`;
+    const name = connectionName(connection, 'noun');
     if (!connection.report) {
       lines.push('', `${name}: not reported (no sample before it closed)`);
       continue;

@@ -30,11 +30,6 @@ export interface ConnectionRecord extends Verdict {
   kernel?: { subflows: KernelSubflowEvidence[]; eventsMayBeMissing: boolean };
 }
 
-export function connectionLabel(role: 'control' | 'data', mode: string | undefined, purpose: ConnectionPurpose): string {
-  if (role === 'control') return 'control';
-  return purpose === 'transfer' || purpose === 'control' ? `data ${mode ?? '?'}` : `data ${mode ?? '?'} (${purpose})`;
-}
-
 /**
  * MPTCP held on every connection, with all its subflows or fewer ('degraded' is still MPTCP): what
  * --require-mptcp demands. Probe's exit code is stricter and counts 'degraded' as a problem.

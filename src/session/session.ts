@@ -5,6 +5,7 @@ import { FtpClient, FtpError, type FtpObserver, type FtpSecurity, type ModeReque
 import type { SiteMptcpConnection, SiteMptcpView } from '../protocol/site-mptcp.js';
 import { readMptcpSysctl } from '../sys/mptcp-sysctl.js';
 import { EXPLAINS_A_FAILED_TRANSFER } from '../verdict/causes.js';
+import { connectionName } from '../verdict/connection-name.js';
 import type { ConnectionEvidence, ProbeEvidence, ReplyAnomaly, ServerConnectionView } from '../verdict/evidence.js';
 import { judgeProbe, worstVerdict, type Verdict } from '../verdict/verdict.js';
 import { CounterWatch, type CounterGroups } from './counter-watch.js';
@@ -12,7 +13,7 @@ import { expectedSubflows, type PathManagerView } from './expected-subflows.js';
 import { startKernelEventLog, type KernelEventLog } from './kernel-events.js';
 import { stallFinding } from './findings.js';
 import { combineObservers } from './observers.js';
-import { connectionLabel, type ConnectionPurpose, type ConnectionRecord } from './record.js';
+import type { ConnectionPurpose, ConnectionRecord } from './record.js';
 import { ConnectionTracker, type TrackedConnection } from './tracker.js';
 
 export interface SessionTarget {
@@ -292,7 +293,7 @@ function toRecord(tracked: TrackedConnection, verdict: Verdict, server: SiteMptc
   const evidence = tracked.evidence;
   const mode = evidence.mode ?? 'passive';
   return {
-    label: connectionLabel(evidence.role, mode, tracked.purpose),
+    label: connectionName({ role: evidence.role, mode, purpose: tracked.purpose }, 'label'),
     role: evidence.role,
     mode,
     purpose: tracked.purpose,

@@ -1,6 +1,7 @@
 // Facts read off the evidence, shared by the verdict rules (verdict.ts) and the list of what each
 // cause requires (causes.ts). Each is a plain question about what was observed, never about a scenario.
 import type { CounterSnapshot } from '../sys/counters.js';
+import { connectionName } from './connection-name.js';
 import type { ConnectionEvidence, ConnectionSample, ProbeEvidence } from './evidence.js';
 
 /** The payload did not match its DSS mapping or checksum (RFC 8684 sections 3.3.1 and 3.7). */
@@ -46,10 +47,6 @@ export function beforeGiveUp(evidence: ProbeEvidence): ProbeEvidence {
     ...evidence,
     connections: evidence.connections.map((c) => ({ ...c, samples: c.samples.filter((s) => s.atMs <= cut) })),
   };
-}
-
-export function describeConnection(c: ConnectionEvidence): string {
-  return c.role === 'control' ? 'control connection' : `data connection (${c.mode ?? 'data'})`;
 }
 
 export function openedByServer(c: ConnectionEvidence): boolean {
@@ -137,7 +134,7 @@ export function joinFailureFacts(c: ConnectionEvidence, evidence: ProbeEvidence)
     facts.push(`kernel event: the join ${subflow.id} was ${subflow.established ? 'closed' : 'closed before it was established'}: ${subflow.end ?? 'no reason given'}`);
   }
   const pending = Math.max(0, ...c.samples.map((s) => s.notCarrying ?? 0));
-  if (pending > 0) facts.push(`${describeConnection(c)}: a subflow appeared in the kernel's list without ever carrying data (join not completed)`);
+  if (pending > 0) facts.push(`${connectionName(c, 'noun')}: a subflow appeared in the kernel's list without ever carrying data (join not completed)`);
   facts.push(...moved(evidence, 'client', JOIN_FAILURE_COUNTERS), ...moved(evidence, 'server', ['MPJoinRejected']));
   const synTx = count(evidence, 'client', 'MPJoinSynTx');
   const synAck = count(evidence, 'client', 'MPJoinSynAckRx');
@@ -152,7 +149,7 @@ export function joinFailureFacts(c: ConnectionEvidence, evidence: ProbeEvidence)
   if (synAck > joined && shortWithTime) {
     facts.push(
       `client counter MPJoinSynAckRx +${synAck}, yet only ${joined} joined subflow${joined === 1 ? ' was' : 's were'} ever established, ` +
-        `and the ${describeConnection(shortWithTime)} had time to join: the far end dropped joins after its SYN-ACK`,
+        `and the ${connectionName(shortWithTime, 'noun')} had time to join: the far end dropped joins after its SYN-ACK`,
     );
   }
   return facts;

@@ -5,9 +5,10 @@
 // explains each, and docs/mptcp-facts.md ("Middleboxes") what each middlebox was seen to do.
 import { ADVICE, type VerdictCause, type VerdictStatus } from './causes.js';
 import type { ConnectionEvidence, ProbeEvidence } from './evidence.js';
+import { connectionName } from './connection-name.js';
 import {
   BLACKHOLE_COUNTERS, DAMAGE_COUNTERS, DATA_FALLBACK_COUNTERS, PAYLOAD_COUNTERS, RESET_COUNTERS,
-  beforeGiveUp, checksumOff, count, describeConnection, joinFailureFacts, kernelClosedSubflows, lostSubflows,
+  beforeGiveUp, checksumOff, count, joinFailureFacts, kernelClosedSubflows, lostSubflows,
   middleboxResets, mostSubflows, moved, movedEither, openedByServer, otherHeldConnection, stalledSubflows,
   transferFailed,
 } from './evidence-facts.js';
@@ -29,7 +30,7 @@ function verdict(status: VerdictStatus, cause: VerdictCause, evidence: string[])
 
 /** The connection never was MPTCP: what happened at the handshake. */
 function handshakeFallback(c: ConnectionEvidence, evidence: ProbeEvidence): Verdict {
-  const name = describeConnection(c);
+  const name = connectionName(c, 'noun');
   const facts = [`${name}: no MPTCP after the handshake (${c.samples[0]?.phase ?? 'first sample'})`];
   const server = c.server;
   if (!openedByServer(c)) {
@@ -79,7 +80,7 @@ function handshakeFallback(c: ConnectionEvidence, evidence: ProbeEvidence): Verd
     ...(openedByServer(c) ? ['the far end opened this data connection; our MPTCP listener got it as plain TCP'] : []),
     ...synackFallback.map((f) => `${f} (SYN-ACK without MP_CAPABLE)`),
     ...(held
-      ? [`the ${describeConnection(held)} to the same server did complete an MPTCP handshake: the server may create this kind of socket without MPTCP, or the path to this port strips the option`]
+      ? [`the ${connectionName(held, 'noun')} to the same server did complete an MPTCP handshake: the server may create this kind of socket without MPTCP, or the path to this port strips the option`]
       : []),
     server ? 'the far end could not tell whether MP_CAPABLE reached it' : 'the far end cannot tell us whether it saw MP_CAPABLE (it is not mptcp-doctor serve)',
   ]);
@@ -93,7 +94,7 @@ function commandsBefore(c: ConnectionEvidence, atMs: number): string[] {
 /** The connection started MPTCP and lost it. */
 function midStreamFallback(c: ConnectionEvidence, evidence: ProbeEvidence): Verdict {
   const when = c.samples.find((s) => s.state !== 'mptcp')!;
-  const facts = [`${describeConnection(c)}: MPTCP at first, plain TCP from ${when.phase} (${when.atMs} ms)`];
+  const facts = [`${connectionName(c, 'noun')}: MPTCP at first, plain TCP from ${when.phase} (${when.atMs} ms)`];
   const sent = commandsBefore(c, when.atMs);
   const rewritable = sent.filter((command) => /^(PORT|EPRT)\b/i.test(command));
   const payload = movedEither(evidence, PAYLOAD_COUNTERS);
@@ -138,7 +139,7 @@ function controlStreamVerdict(c: ConnectionEvidence, evidence: ProbeEvidence, fa
 
 /** MPTCP held on this connection; did it keep the subflows it should have? */
 function heldConnection(c: ConnectionEvidence, evidence: ProbeEvidence): Verdict {
-  const name = describeConnection(c);
+  const name = connectionName(c, 'noun');
   const most = mostSubflows(c);
   const lost = lostSubflows(c);
   const stalled = stalledSubflows(c);
@@ -186,7 +187,7 @@ function heldConnection(c: ConnectionEvidence, evidence: ProbeEvidence): Verdict
 }
 
 function judge(c: ConnectionEvidence, evidence: ProbeEvidence): Verdict {
-  const name = describeConnection(c);
+  const name = connectionName(c, 'noun');
   if (c.socket === 'tcp') {
     const reason = c.socketReason ?? 'unknown';
     if (reason === 'disabled') return verdict('not-attempted', 'local-disabled', [`${name}: this host refused an MPTCP socket (net.mptcp.enabled = 0)`]);

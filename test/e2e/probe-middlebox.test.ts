@@ -1,6 +1,6 @@
 // probe through middleboxes: the scenarios of docs/mptcp-facts.md ("Middleboxes"), each named after what it breaks.
 // Each expects the verdict the evidence supports; the rules never see the scenario's name.
-import { afterEach, describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, onTestFinished, test } from 'vitest';
 import { startVsftpd, type Lab } from '../lab/index.js';
 import { useLab } from '../lab/vitest.js';
 import { requireDist } from '../support/dist.js';
@@ -15,44 +15,40 @@ describe.skipIf(skip)('option stripping', () => {
   afterEach(async () => lab().middlebox.removeAll());
 
   test('stripped on all packets: vsftpd says peer-or-path-no-mptcp, serve says option-stripped', async () => {
-    const box = await lab().middlebox.stripOptions('all');
+    await lab().middlebox.stripOptions('all');
     const ftp = await startVsftpd(lab(), { mptcp: true, port: 2111, files: { 'f.bin': 1 << 20 } });
+    onTestFinished(() => ftp.stop());
     const other = await probe(lab(), ftp.url('f.bin'), ['--mode', 'epsv']);
     expect(other.result.verdict).toMatchObject({ status: 'fell-back', cause: 'peer-or-path-no-mptcp' });
     expect(other.exitCode).toBe(1);
     const serve = await startServe(lab(), 2131);
+    onTestFinished(() => serve.stop());
     const ours = await probe(lab(), serve.url, ['--mode', 'epsv']);
     expect(ours.result.verdict).toMatchObject({ status: 'fell-back', cause: 'option-stripped' });
     expect(controlOf(ours.result).server).toMatchObject({ socket: 'tcp', mpCapableReceived: false });
-    await Promise.all([ftp.stop(), serve.stop()]);
-    await box.remove();
   });
 
   test('stripped on the SYN-ACK only, serve: the server saw MP_CAPABLE, fell-back, option-stripped', async () => {
-    const box = await lab().middlebox.stripOptions('synack');
+    await lab().middlebox.stripOptions('synack');
     const serve = await startServe(lab(), 2132);
+    onTestFinished(() => serve.stop());
     const { result } = await probe(lab(), serve.url, ['--mode', 'epsv']);
     expect(result.verdict).toMatchObject({ status: 'fell-back', cause: 'option-stripped' });
     expect(controlOf(result).server).toMatchObject({ mpCapableReceived: true });
     expect(controlOf(result).server?.state).not.toBe('mptcp');
-    await serve.stop();
-    await box.remove();
   });
 
   test('stripped after the first MB: fell-back or degraded, option-stripped, and no hang', async () => {
     await lab().shape(1, { rateMbit: 200 });
     await lab().shape(2, { rateMbit: 200 });
-    const box = await lab().middlebox.stripOptions({ afterBytes: 1 << 20 });
+    await lab().middlebox.stripOptions({ afterBytes: 1 << 20 });
     const ftp = await startVsftpd(lab(), { mptcp: true, port: 2112, files: { 'big.bin': 8 << 20 } });
+    onTestFinished(() => ftp.stop());
     const started = Date.now();
     const { result } = await probe(lab(), ftp.url('big.bin'), ['--mode', 'epsv', '--timeout', '20']);
     expect(Date.now() - started).toBeLessThan(40_000);
     expect(['fell-back', 'degraded']).toContain(result.verdict.status);
     expect(result.verdict.cause).toBe('option-stripped');
-    await ftp.stop();
-    await box.remove();
-    await lab().unshape(1);
-    await lab().unshape(2);
   });
 });
 
@@ -107,12 +103,12 @@ describe.skipIf(skip)('FTP ALG, two subflows', () => {
 
   test('passive mode through the same ALG: held', async () => {
     const box = await off().middlebox.ftpAlg({ port: 2117 });
+    onTestFinished(() => box.remove());
     const ftp = await startVsftpd(off(), { mptcp: true, port: 2117, files: { 'f.bin': 1 << 20 } });
+    onTestFinished(() => ftp.stop());
     const { result, exitCode } = await probe(off(), ftp.url('f.bin'), ['--mode', 'epsv']);
     expect(result.verdict.status).toBe('held');
     expect(exitCode).toBe(0);
-    await ftp.stop();
-    await box.remove();
   });
 });
 
@@ -122,20 +118,23 @@ describe.skipIf(skip)('broken second path', () => {
   afterEach(async () => lab().middlebox.removeAll());
 
   test('blackhole on the second path: degraded, join-failed', async () => {
-    const box = await lab().middlebox.blackhole(2);
+    await lab().middlebox.blackhole(2);
     const ftp = await startVsftpd(lab(), { mptcp: true, port: 2118, files: { 'f.bin': 1 << 20 } });
+    onTestFinished(() => ftp.stop());
     const { result } = await probe(lab(), ftp.url('f.bin'), ['--mode', 'epsv']);
     expect(result.verdict).toMatchObject({ status: 'degraded', cause: 'join-failed' });
     expect(maxSubflows(controlOf(result))).toBe(1);
-    await ftp.stop();
-    await box.remove();
   });
 
   test('second path taken down mid-transfer: transfer intact, degraded, path-failed', async () => {
     await lab().shape(1, { rateMbit: 20 });
     await lab().shape(2, { rateMbit: 20 });
     const ftp = await startVsftpd(lab(), { mptcp: true, port: 2119, files: { 'big.bin': 12 << 20 } });
+    onTestFinished(() => ftp.stop());
     const running = lab().spawnNode('client', ['probe', ftp.url('big.bin'), '--json', '--mode', 'epsv', '--max-time', '40']);
+    onTestFinished(async () => {
+      await running.stop();
+    });
     // Wait for the data connection's second subflow (from link 2's address to a port other than
     // 21) to carry the transfer, however slowly this machine starts the probe; then cut link 2.
     const second = lab().link(2).client.v4;
@@ -154,8 +153,6 @@ describe.skipIf(skip)('broken second path', () => {
     expect(result.transfer.sha256).toBe(ftp.files['big.bin']!.sha256);
     expect(maxSubflows(transferDataOf(result))).toBe(2);
     expect(result.verdict).toMatchObject({ status: 'degraded', cause: 'path-failed' });
-    await lab().linkUp(2);
-    await ftp.stop();
   });
 });
 

@@ -1,6 +1,6 @@
 // `mptcp-doctor serve` in the network-namespace lab (client -- router -- server, two client paths):
 // a passive download's data connection gets its second subflow through the still-open passive
-// listener, and SITE MPTCP tells the three cases of issue 6 apart: clean (mptcp), a client with
+// listener, and SITE MPTCP tells three cases apart: clean (mptcp), a client with
 // net.mptcp.enabled=0 (tcp: no MP_CAPABLE reached the server), MPTCP option stripped on SYN-ACKs only
 // (the server saw MP_CAPABLE, the connection fell back). Clients are Python's ftplib under mptcpize.
 import { join } from 'node:path';
@@ -77,8 +77,9 @@ describe.skipIf(skip)('serve in the lab (two client paths through a router)', ()
 
   test('ss -M in the server namespace shows a curl (mptcpize) download as MPTCP', async () => {
     const { port, address, process } = await startServe();
+    let curl: LabProcess | undefined;
     try {
-      const curl = lab().spawn('client', ['mptcpize', 'run', 'curl', '-sS', '--limit-rate', '10M', '-o', '/dev/null', `ftp://${address}:${port}/probe/30M`]);
+      curl = lab().spawn('client', ['mptcpize', 'run', 'curl', '-sS', '--limit-rate', '10M', '-o', '/dev/null', `ftp://${address}:${port}/probe/30M`]);
       let seen = '';
       const deadline = Date.now() + 15_000;
       while (!seen && Date.now() < deadline) {
@@ -86,9 +87,9 @@ describe.skipIf(skip)('serve in the lab (two client paths through a router)', ()
         seen = ss.stdout.split('\n').find((line) => line.includes(`${address}:${port}`)) ?? '';
         if (!seen) await new Promise((r) => setTimeout(r, 100));
       }
-      await curl.stop();
       expect(seen).toContain(`${address}:${port}`);
     } finally {
+      await curl?.stop();
       await process.stop();
     }
   });

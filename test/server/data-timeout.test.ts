@@ -24,6 +24,7 @@ async function readSteadily(socket: net.Socket, bytesPerSecond: number, ms: numb
   let bytes = 0;
   const deadline = Date.now() + ms;
   while (Date.now() < deadline && !socket.destroyed) {
+    // Not a synchronisation: the pace of the slow reader under test.
     await new Promise((r) => setTimeout(r, 100));
     let want = slice;
     while (want > 0) {

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { DigestCancelled, DigestService, DigestTooLarge, computeDigest } from '../../src/server/digest-cache.js';
 import { BLOCK_SIZE } from '../../src/protocol/probe-stream.js';
 import { startServer, type ProbeServer, type ServerEvent } from '../../src/server/index.js';
+import { waitFor } from '../support/wait-for.js';
 import { expectCode, RawClient } from './support/raw-client.js';
 
 const MIB = 1 << 20;
@@ -48,7 +49,7 @@ describe('DigestService (worker thread)', () => {
   test('no head-of-line blocking: a small digest finishes while a large one runs', async () => {
     const large = new AbortController();
     const running = service.digest(4 * GIB - 1, large.signal).catch((error: Error) => error);
-    await new Promise((r) => setTimeout(r, 50));
+    await waitFor('the large job to start', () => service.activeJobs === 1);
     const started = performance.now();
     expect(await service.digest(5 * MIB)).toBe(await computeDigest(5 * MIB));
     // Least hashed first: the new small job takes the next two 4 MiB slices.
@@ -92,6 +93,9 @@ describe('DigestService (worker thread)', () => {
 describe('digest requests on the server', () => {
   let server: ProbeServer;
   const events: ServerEvent[] = [];
+  /** The server has logged the command: its handler has run up to the digest job it starts. */
+  const digestStarted = (command: string) =>
+    waitFor(`${command} to start`, () => events.some((e) => e.event === 'command' && e.command === command));
   beforeAll(async () => {
     server = await startServer({ port: 0, maxDigestSize: 4 * GIB, logger: (event) => events.push(event) });
   });
@@ -122,7 +126,7 @@ describe('digest requests on the server', () => {
     const client = await RawClient.login(server.port);
     expectCode(await client.command('EPSV'), 229);
     client.write('RETR /probe/4G.sha256\r\n');
-    await new Promise((r) => setTimeout(r, 200));
+    await digestStarted('RETR /probe/4G.sha256');
     const started = performance.now();
     client.write('ABOR\r\n');
     expect((await client.reply()).code).toBe(426);
@@ -137,7 +141,7 @@ describe('digest requests on the server', () => {
     const client = await RawClient.login(server.port);
     expectCode(await client.command('EPSV'), 229);
     client.write('RETR /probe/3G.sha256\r\n');
-    await new Promise((r) => setTimeout(r, 200));
+    await digestStarted('RETR /probe/3G.sha256');
     const started = performance.now();
     client.write('QUIT\r\n');
     const replies = [await client.reply(), await client.reply()];
@@ -150,12 +154,9 @@ describe('digest requests on the server', () => {
     const client = await RawClient.login(server.port);
     expectCode(await client.command('EPSV'), 229);
     client.write('RETR /probe/2G.sha256\r\n');
-    await new Promise((r) => setTimeout(r, 200));
+    await digestStarted('RETR /probe/2G.sha256');
     client.close();
-    const deadline = Date.now() + 2000;
-    while (Date.now() < deadline && !events.some((e) => e.event === 'digest-cancelled' && e.size === 2 * GIB)) {
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await waitFor('the 2G job to be cancelled', () => events.some((e) => e.event === 'digest-cancelled' && e.size === 2 * GIB), { timeoutMs: 2000 });
     expect(events).toContainEqual(expect.objectContaining({ event: 'digest-cancelled', size: 2 * GIB, reason: 'shutdown' }));
   });
 });

@@ -7,6 +7,7 @@ import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { computeDigest } from '../../src/server/index.js';
 import { packageRoot } from '../support/dist.js';
+import { waitFor } from '../support/wait-for.js';
 import { freePort } from './support/free-port.js';
 import { expectCode, RawClient } from './support/raw-client.js';
 
@@ -27,6 +28,7 @@ async function askAndLeave(port: number, name: string, stayMs: number): Promise<
   const client = await RawClient.login(port);
   expectCode(await client.command('EPSV'), 229);
   client.write(`RETR /probe/${name}.sha256\r\n`);
+  // Not a synchronisation: staying a while and leaving without the digest is the load under test.
   await new Promise((r) => setTimeout(r, stayMs));
   client.close();
 }
@@ -85,8 +87,8 @@ describe('digests under load', () => {
     // Settled either way: a failing round must not leave the load running into the server's stop.
     const load = keepAskingAndLeaving(port, stop.signal).catch((error: Error) => error);
     try {
-      // Let the first clients get their jobs going.
-      await new Promise((r) => setTimeout(r, 300));
+      // The first clients have their jobs going once serve has logged each of their RETRs.
+      await waitFor('the first digest requests', () => new Set(stderr.match(/RETR \/probe\/[0-9A-Z]+\.sha256/g)).size >= LARGE.length, { timeoutMs: 30_000 });
       for (let round = 0; round < 6; round += 1) {
         const download = await timed(() => other.download('/probe/1M'));
         expect(download.value).toMatchObject({ bytes: MIB, sha256: expected1M, final: { code: 226 } });
@@ -95,6 +97,7 @@ describe('digests under load', () => {
         const digest = await timed(() => other.download(`/probe/${5 * 1024 + round}K.sha256`));
         expect(digest.value.final.code).toBe(226);
         digests.push(digest.ms);
+        // Not a synchronisation: spaces the rounds out over the load, so they sample more of it.
         await new Promise((r) => setTimeout(r, 200));
       }
     } finally {
@@ -107,15 +110,17 @@ describe('digests under load', () => {
     for (const ms of digests) expect(ms).toBeLessThan(1000);
     expect((await other.download('/probe/5M')).sha256).toBe(expected5M);
     other.close();
-    // Every client that left had its job cancelled: the server stops hashing.
-    await new Promise((r) => setTimeout(r, 300));
+    // Every client that left had its job cancelled (one log line each): the server stops hashing.
+    const cancelledJobs = () => stderr.split('\n').filter((line) => line.includes('"digest-cancelled"'));
+    await waitFor('every job of a client that left to be cancelled', () => cancelledJobs().length >= asked, { timeoutMs: 10_000 });
     const before = cpuSeconds(child.pid!);
+    // Not a synchronisation: the window in which serve's CPU use is measured.
     await new Promise((r) => setTimeout(r, 1500));
     const used = cpuSeconds(child.pid!) - before;
     console.log(`serve CPU in 1.5 s after the clients left: ${used.toFixed(2)} s`);
     expect(used).toBeLessThan(0.3);
     // Each leaving client's job was cancelled, none computed to its end.
-    const cancelled = stderr.split('\n').filter((line) => line.includes('"digest-cancelled"'));
+    const cancelled = cancelledJobs();
     console.log(`${asked} clients asked for a 2-4 GiB digest and left; ${cancelled.length} jobs cancelled`);
     expect(cancelled.length).toBe(asked);
   }, 120_000);

@@ -50,7 +50,8 @@ async function readReplyBeforeClosing(client: RawClient, command: string, mptcp:
   const eofAt = await eof;
   const final = await client.reply(15_000);
   const eofToReplyMs = performance.now() - eofAt;
-  // Give a server that would close on its own a moment to do it, then close our side.
+  // Not a synchronisation: a window in which a server that would close on its own gets to do it
+  // (what the test looks for), then we close our side.
   await new Promise((r) => setTimeout(r, 100));
   const closedBeforeUs = serverClosedFirst;
   data.end();

@@ -12,6 +12,7 @@ import { RawClient, expectCode } from './support/raw-client.js';
 import type { SiteMptcpView } from '../../src/protocol/site-mptcp.js';
 import { computeDigest, startServer, type ProbeServer } from '../../src/server/index.js';
 import { missingRequirement } from '../support/gate.js';
+import { waitFor } from '../support/wait-for.js';
 
 const skip = missingRequirement('serve interoperability', 'tool:mptcpize', 'tool:curl', 'tool:lftp', 'tool:python3', 'tool:ss', 'tool:openssl');
 const fixture = join(import.meta.dirname, 'fixtures', 'ftplib-client.py');
@@ -29,6 +30,7 @@ async function mptcpSocketsDuring(child: ResultPromise, port: number): Promise<s
       const [state, , , local] = line.trim().split(/\s+/);
       if (state === 'ESTAB' && local === `127.0.0.1:${port}`) seen.add(line.trim().replace(/\s+/g, ' '));
     }
+    // Not a synchronisation: the sampling interval of ss while the client runs (the loop ends with it).
     await new Promise((r) => setTimeout(r, 100));
   }
   return [...seen];
@@ -151,8 +153,8 @@ describe.skipIf(skip)('serve interoperability (mptcpize run curl / lftp / python
     let text = '';
     secure.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
     secure.write('PWD\r\n');
-    await new Promise((r) => setTimeout(r, 300));
-    // Not logged in: the injected USER/PASS never ran.
+    // The first reply inside TLS: had the injected USER/PASS run, it would be their 331, not PWD's 530.
+    await waitFor('a reply inside the TLS session', () => text.includes('\r\n'), { timeoutMs: 5000 });
     expect(text).toMatch(/^530 /);
     secure.destroy();
   });

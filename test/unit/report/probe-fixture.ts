@@ -3,7 +3,8 @@
 // after EPRT. Small enough to read; the numbers follow the recorded runs.
 import type { ConnectionReport } from '../../../src/net/report.js';
 import type { ProbeResult, ProbeRunSummary } from '../../../src/probe/probe.js';
-import { connectionLabel, type ConnectionRecord } from '../../../src/session/record.js';
+import type { ConnectionRecord } from '../../../src/session/record.js';
+import { connectionName } from '../../../src/verdict/connection-name.js';
 import type { ConnectionSample } from '../../../src/verdict/evidence.js';
 
 type Progress = Record<string, number>;
@@ -33,7 +34,7 @@ function connection(overrides: Partial<ConnectionRecord> & Pick<ConnectionRecord
   const mode = overrides.mode ?? 'epsv';
   const purpose = overrides.purpose ?? (overrides.role === 'control' ? 'control' : 'transfer');
   return {
-    label: connectionLabel(overrides.role, mode, purpose),
+    label: connectionName({ role: overrides.role, mode, purpose }, 'label'),
     mode,
     purpose,
     status: 'held',
