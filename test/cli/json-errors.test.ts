@@ -107,7 +107,7 @@ describe('--json on failure: one object with the command schema and an error', (
   test('get: refused, no greeting (timeout), bad URL, bad --mode (yargs), internal error', async () => {
     const out = path.join(dir, 'get.out');
     await expectError(['get', `ftp://127.0.0.1:${closedPort}/f`, out, '--json'], 'get', { code: 'ECONNREFUSED', exitCode: 4 });
-    await expectError(['get', `ftp://127.0.0.1:${silentPort}/f`, out, '--json', '--timeout', '1'], 'get', { code: 'timeout', exitCode: 4, message: 'no reply from the server within 1 s' });
+    await expectError(['get', `ftp://127.0.0.1:${silentPort}/f`, out, '--json', '--timeout', '1'], 'get', { code: 'not-ftp-server', exitCode: 4, message: `127.0.0.1:${silentPort} is not an FTP server: it accepted the connection but sent no FTP greeting within 1 s` });
     await expectError(['get', 'http://example.invalid/f', out, '--json'], 'get', usage);
     await expectError(['get', `ftp://127.0.0.1:${closedPort}/f`, out, '--json', '--mode', 'bogus'], 'get', usage);
     await expectError(['get', `ftp://127.0.0.1:${closedPort}/f`, out, '--json'], 'get', internal, { preload: true });
