@@ -81,12 +81,13 @@ export function markerDescription(marker: TimelineMarker): string {
   return `${marker.kind}: ${marker.label}${marker.subflow ? ` (${marker.subflow})` : ''}`;
 }
 
-export function connectionChartSpec(connection: TimelineConnection): TopLevelSpec {
+/** `clock`: what the times count from, in words (TimelineGroup's clock). */
+export function connectionChartSpec(connection: TimelineConnection, clock = 'the run started'): TopLevelSpec {
   const startMs = connection.startMs;
   // A connection looked at once still gets a visible axis.
   const endMs = Math.max(connection.endMs, startMs + 1);
   const spanMs = endMs - startMs;
-  const x = { field: 'atMs', type: 'quantitative' as const, title: 'ms since the run started', scale: { domain: [startMs, endMs], nice: false, zero: false } };
+  const x = { field: 'atMs', type: 'quantitative' as const, title: `ms since ${clock}`, scale: { domain: [startMs, endMs], nice: false, zero: false } };
 
   // Drawn as steps ending at each look; the first step also needs the point where it starts.
   const rates = connection.subflows.flatMap((subflow) => {
