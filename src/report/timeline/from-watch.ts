@@ -48,9 +48,14 @@ function endpointOf(address: string | undefined, port: number | undefined): stri
   return address === undefined ? undefined : formatEndpoint({ address, port: port ?? 0 });
 }
 
+/**
+ * A subflow by its two ends: on the side that accepted the connection every subflow has the same
+ * local address and port (the listener's), so the local end alone would not tell them apart.
+ */
 function subflowOf(draft: ConnectionDraft, local: string, remote: string | undefined): TimelineSubflow {
-  let subflow = draft.subflows.get(local);
-  if (!subflow) draft.subflows.set(local, (subflow = { key: local, label: remote ? `${local} → ${remote}` : local, points: [] }));
+  const key = remote ? `${local} → ${remote}` : local;
+  let subflow = draft.subflows.get(key);
+  if (!subflow) draft.subflows.set(key, (subflow = { key, label: key, points: [] }));
   return subflow;
 }
 
@@ -132,7 +137,9 @@ function finishConnection(draft: ConnectionDraft, id: string, watchEndMs: number
   const markers = draft.markers.sort((a, b) => a.atMs - b.atMs);
   const lastSeen = Math.max(draft.startMs, ...markers.map((m) => m.atMs), ...subflows.flatMap((s) => s.points.map((p) => p.atMs)));
   const endMs = Math.max(draft.closedMs ?? watchEndMs, lastSeen);
-  const side = draft.tag.serverSide ? 'server side (accepted here)' : 'client side (or opened before the watch)';
+  const side = draft.tag.serverSide
+    ? 'server side: accepted on this host'
+    : draft.tag.local ? 'client side: opened from this host' : 'opened before the watch started (its created event was not seen)';
   const statusParts = [plural(subflows.length, 'subflow'), ...(draft.resets > 0 ? [plural(draft.resets, 'reset')] : []), draft.closedMs === undefined ? 'open at the end of the watch' : 'closed'];
   return {
     id,
@@ -145,7 +152,7 @@ function finishConnection(draft: ConnectionDraft, id: string, watchEndMs: number
     states: [{ state: 'mptcp', fromMs: draft.startMs, toMs: endMs }],
     subflows,
     markers,
-    evidence: [`token ${formatToken(draft.token)} on this host`, draft.tag.serverSide === undefined && !draft.tag.local ? 'opened before the watch started (its created event was not seen)' : side],
+    evidence: [`token ${formatToken(draft.token)} on this host`, side],
   };
 }
 

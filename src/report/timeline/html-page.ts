@@ -140,7 +140,7 @@ export function buildHtmlPage(timeline: SessionTimeline, charts: ReadonlyMap<str
     counterSection(timeline),
     `<section class="evidence"><h2>Evidence</h2>${list(timeline.evidence, 'evidence')}</section>`,
     '<footer>Charts: per subflow, the throughput between two looks at the connection (top) and the bytes it carried so far (bottom); ' +
-      'vertical rules mark FTP steps (dashed grey), joins (green), subflows that stopped (orange) or closed (red), and fallback to TCP (dark red); ' +
+      'vertical rules mark FTP steps and other events (dashed grey), joins (green), subflows that stopped (orange) or closed (red), and fallback to TCP (dark red); ' +
       'shaded spans ran without MPTCP. Times count from the start of each run. This page loads nothing: no script, no external resource.</footer>',
     '</body></html>',
     '',
