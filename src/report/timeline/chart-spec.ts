@@ -102,6 +102,10 @@ export function connectionChartSpec(connection: TimelineConnection, clock = 'the
   const bytes = byteUnit(Math.max(0, ...carried.map((c) => c.value)));
   for (const c of carried) c.value /= bytes.divisor;
 
+  // Subflows known only from events (watch without looks) draw no line: a fixed axis instead of an
+  // empty extent, which Vega would warn about.
+  const emptyAxis = (values: readonly unknown[]) => (values.length === 0 ? { scale: { domain: [0, 1] } } : {});
+
   const rows = labelRows(connection.markers, startMs, spanMs);
   const markers = connection.markers.map((marker, i) => ({
     atMs: marker.atMs,
@@ -173,7 +177,7 @@ export function connectionChartSpec(connection: TimelineConnection, clock = 'the
             mark: { type: 'line', interpolate: 'step-before', strokeWidth: 2 },
             encoding: {
               x,
-              y: { field: 'value', type: 'quantitative', title: `throughput (${rate.name})` },
+              y: { field: 'value', type: 'quantitative', title: `throughput (${rate.name})`, ...emptyAxis(rates) },
               color,
               description: { field: 'subflow' },
             },
@@ -194,7 +198,7 @@ export function connectionChartSpec(connection: TimelineConnection, clock = 'the
             mark: { type: 'line', point: { size: 14, filled: true }, strokeWidth: 1.5 },
             encoding: {
               x,
-              y: { field: 'value', type: 'quantitative', title: `carried (${bytes.name})` },
+              y: { field: 'value', type: 'quantitative', title: `carried (${bytes.name})`, ...emptyAxis(carried) },
               color,
               description: { field: 'subflow' },
             },
