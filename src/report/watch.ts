@@ -8,29 +8,10 @@ import { wrapText } from './wrap.js';
 const WIDTH = 80;
 const TYPE_WIDTH = 16;
 
-/** errno numbers a subflow's sk_err usually holds: their names, and what they mean for a subflow. */
-const SOCKET_ERRORS: Record<number, [name: string, words: string]> = {
-  32: ['EPIPE', 'broken pipe'],
-  101: ['ENETUNREACH', 'network unreachable'],
-  103: ['ECONNABORTED', 'connection aborted'],
-  104: ['ECONNRESET', 'reset by the peer'],
-  110: ['ETIMEDOUT', 'timed out: the path stopped answering'],
-  111: ['ECONNREFUSED', 'refused'],
-  113: ['EHOSTUNREACH', 'host unreachable'],
+/** errno numbers a subflow's sk_err usually holds, by name. */
+const ERRNO_NAMES: Record<number, string> = {
+  32: 'EPIPE', 103: 'ECONNABORTED', 104: 'ECONNRESET', 110: 'ETIMEDOUT', 111: 'ECONNREFUSED', 113: 'EHOSTUNREACH', 101: 'ENETUNREACH',
 };
-
-export const ECONNRESET = 104;
-
-/** "ECONNRESET", or "errno 71" for one not in the table. */
-export function socketErrorName(errno: number): string {
-  return SOCKET_ERRORS[errno]?.[0] ?? `errno ${errno}`;
-}
-
-/** "ECONNRESET (reset by the peer)". */
-export function socketErrorWords(errno: number): string {
-  const known = SOCKET_ERRORS[errno];
-  return known ? `${known[0]} (${known[1]})` : `errno ${errno}`;
-}
 
 function clock(time: Date): string {
   return time.toISOString().slice(11, 23);
@@ -61,8 +42,10 @@ export function eventDetails(record: Extract<WatchRecord, { type: 'event' }>): s
     parts.push(`${record.connection.local} -> ${record.connection.remote}`);
   }
   if (e.serverSide) parts.push('server side');
-  if (e.backup) parts.push('backup');
-  if (e.error) parts.push(`error ${socketErrorName(e.error)}`);
+  // sub_priority: the peer's MP_PRIO changed the subflow's priority (RFC 8684 section 3.3.8), either way.
+  if (e.type === 'sub_priority') parts.push(e.backup ? 'now a backup subflow' : 'now a regular subflow (not backup)');
+  else if (e.backup) parts.push('backup');
+  if (e.error) parts.push(`error ${ERRNO_NAMES[e.error] ?? `errno ${e.error}`}`);
   if (e.resetReason !== undefined) {
     parts.push(`reset by the peer: ${describeResetReason(e.resetReason)}${e.resetTransient ? ' (transient)' : ''}`);
   }

@@ -5,12 +5,13 @@
 import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execa, type ResultPromise } from 'execa';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM, startChromium } from '../support/chromium.js';
 import { requireDist } from '../support/dist.js';
 import { missingRequirement } from '../support/gate.js';
 import { createNetns, type Netns } from '../support/netns.js';
+import { untilWatching } from '../support/watch-ready.js';
 
 const skip = missingRequirement('watch --report in a namespace', 'root', 'netns', 'tool:python3');
 const skipBrowser = skip ?? missingRequirement('watch --report in chromium', `file:${CHROMIUM}`);
@@ -35,18 +36,6 @@ const SCENARIO = [
   'time.sleep(0.5); move(200000); time.sleep(0.5)',
   'c.close(); s.close(); l.close()',
 ].join('\n');
-
-/** Resolves once watch has joined the event group (--verbose says so on stderr). */
-function ready(watch: ResultPromise): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    let text = '';
-    watch.stderr!.on('data', (chunk: Buffer) => {
-      text += chunk.toString();
-      if (text.includes('watching MPTCP events')) resolve();
-    });
-    void watch.then((r) => reject(new Error(`watch ended early: ${String(r.stderr)}`)));
-  });
-}
 
 /** One connection's <article>. */
 function article(html: string, label: string): string {
@@ -79,7 +68,7 @@ describe.skipIf(skip)('watch --report', () => {
       reject: false, timeout: 60_000, buffer: true,
     });
     try {
-      await ready(watch);
+      await untilWatching(watch);
       const scenario = await ns.exec(['python3', '-c', SCENARIO], { timeoutMs: 30_000 });
       const ends = JSON.parse(scenario.stdout.trim().split('\n')[0]!) as { client: string; server: string };
       // The connection's last events (closed) are read before the interruption.
@@ -126,7 +115,7 @@ describe.skipIf(skip)('watch --report', () => {
       reject: false, timeout: 30_000, buffer: true,
     });
     try {
-      await ready(watch);
+      await untilWatching(watch);
       await ns.exec(['python3', '-c', listen]);
       const r = await watch;
       expect(r.exitCode, String(r.stderr)).toBe(0);

@@ -2,12 +2,13 @@
 // --report, a look at each subflow's bytes per interval) to the SessionTimeline: one group on the
 // watch's clock, one connection per MPTCP token the events named. What the events say is drawn at
 // the moment the event arrived; the kernel sends no event for a fallback, so none is drawn.
+import { describeSubflowEnd, subflowErrorName } from '../../kernel/connection-timelines.js';
 import { explainCounter } from '../../kernel/counter-explanations.js';
 import type { MptcpEvent } from '../../kernel/mptcp-events.js';
 import { formatToken } from '../../kernel/socket-token.js';
 import type { ConnectionTag, SubflowLook, WatchRecord, WatchSummary } from '../../kernel/watch-timeline.js';
 import { formatEndpoint } from '../../kernel/host-connections.js';
-import { ECONNRESET, socketErrorWords, summaryText } from '../watch.js';
+import { summaryText } from '../watch.js';
 import { movedCounters } from './from-record.js';
 import {
   SESSION_TIMELINE_VERSION, type SessionTimeline, type TimelineConnection, type TimelineMarker, type TimelineSubflow, type TimelineTone,
@@ -65,14 +66,6 @@ function eventSubflow(draft: ConnectionDraft, event: MptcpEvent): TimelineSubflo
   return local ? subflowOf(draft, local, endpointOf(event.remoteAddress, event.remotePort)) : undefined;
 }
 
-/** Why a subflow ended, in words: the socket error and the peer's MP_TCPRST reason (RFC 8684 section 3.6). */
-function endWords(event: MptcpEvent): string[] {
-  const words: string[] = [];
-  if (event.error) words.push(`socket error ${socketErrorWords(event.error)}`);
-  if (event.resetReasonText !== undefined) words.push(`reset by the peer (MP_TCPRST): ${event.resetReasonText}${event.resetTransient ? ', transient: the peer may accept this path again' : ''}`);
-  return words;
-}
-
 function addEvent(draft: ConnectionDraft, record: EventRecord, atMs: number): void {
   const event = record.event;
   const marker = (kind: TimelineMarker['kind'], label: string, detail: string, subflow?: string) =>
@@ -94,12 +87,11 @@ function addEvent(draft: ConnectionDraft, record: EventRecord, atMs: number): vo
     }
     case 'sub_closed': {
       const subflow = eventSubflow(draft, event);
-      const reset = event.resetReason !== undefined || event.error === ECONNRESET;
+      // The peer's MP_TCPRST reason (RFC 8684 section 3.6), or a plain RST: a reset, not a close.
+      const reset = event.resetReason !== undefined || (event.error !== undefined && subflowErrorName(event.error) === 'ECONNRESET');
       draft.ended += 1;
       if (reset) draft.resets += 1;
-      const words = endWords(event);
-      marker(reset ? 'subflow-reset' : 'subflow-closed', reset ? 'reset' : 'closed',
-        `${subflow?.label ?? 'a subflow'} ${reset ? 'was reset' : 'closed'}${words.length > 0 ? `: ${words.join('; ')}` : ' (the kernel named no error)'}`, subflow?.key);
+      marker(reset ? 'subflow-reset' : 'subflow-closed', reset ? 'reset' : 'closed', `${subflow?.label ?? 'a subflow'}: ${describeSubflowEnd(event)}`, subflow?.key);
       return;
     }
     case 'sub_priority': {

@@ -109,15 +109,26 @@ describe('a watch session as a timeline', () => {
     ]);
     const reset = clientConn!.markers.find((m) => m.kind === 'subflow-reset')!;
     expect(reset.subflow).toBe('10.1.2.1:40001 → 10.1.100.2:21');
-    expect(reset.detail).toContain('ECONNRESET (reset by the peer)');
-    expect(reset.detail).toContain('MP_TCPRST): middlebox interference');
+    expect(reset.detail).toBe('10.1.2.1:40001 → 10.1.100.2:21: reset by the peer: middlebox interference (ECONNRESET)');
     expect(clientConn!.markers[1]!.detail).toContain('10.1.200.2 (id 2)');
     expect(serverConn!.markers.map((m) => [m.atMs, m.kind, m.label])).toEqual([
       [3600, 'subflow-joined', 'joined'],
       [4000, 'subflow-closed', 'closed'],
       [4500, 'phase', 'connection closed'],
     ]);
-    expect(serverConn!.markers[1]!.detail).toContain('the kernel named no error');
+    expect(serverConn!.markers[1]!.detail).toContain('closed, with neither an error nor a reason from the peer');
+  });
+
+  test('a plain RST (ECONNRESET without a reason) is a reset; a timeout is a close, in words', () => {
+    const ended = (error: number) => timelineFromWatch(input({
+      records: [
+        event(100, { type: 'created', token: CLIENT, ...ends('10.1.1.1:40000', '10.1.100.2:21') }, client),
+        event(200, { type: 'sub_closed', token: CLIENT, ...ends('10.1.1.1:40000', '10.1.100.2:21'), error }, client),
+      ],
+      looks: [],
+    })).groups[0]!.connections[0]!.markers[0]!;
+    expect(ended(104)).toMatchObject({ kind: 'subflow-reset', label: 'reset', subflow: '10.1.1.1:40000 → 10.1.100.2:21' });
+    expect(ended(110)).toMatchObject({ kind: 'subflow-closed', label: 'closed', detail: '10.1.1.1:40000 → 10.1.100.2:21: timed out: the path stopped answering (ETIMEDOUT)' });
   });
 
   test('counters: each summed over the whole watch, gauges left out; the evidence explains them', () => {
