@@ -42,9 +42,7 @@ export function eventDetails(record: Extract<WatchRecord, { type: 'event' }>): s
     parts.push(`${record.connection.local} -> ${record.connection.remote}`);
   }
   if (e.serverSide) parts.push('server side');
-  // sub_priority: the peer's MP_PRIO changed the subflow's priority (RFC 8684 section 3.3.8), either way.
-  if (e.type === 'sub_priority') parts.push(e.backup ? 'now a backup subflow' : 'now a regular subflow (not backup)');
-  else if (e.backup) parts.push('backup');
+  if (e.backup) parts.push('backup');
   if (e.error) parts.push(`error ${ERRNO_NAMES[e.error] ?? `errno ${e.error}`}`);
   if (e.resetReason !== undefined) {
     parts.push(`reset by the peer: ${describeResetReason(e.resetReason)}${e.resetTransient ? ' (transient)' : ''}`);
