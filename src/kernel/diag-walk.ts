@@ -16,6 +16,8 @@ const INET_DIAG_ULP_INFO = 19;
 const INET_ULP_INFO_NAME = 1;
 const INET_ULP_INFO_MPTCP = 3;
 const NLA_TYPE_MASK = 0x3fff;
+/** struct tcp_info up to bytes_received (Linux 4.1). */
+const TCP_INFO_BYTES_END = 136;
 
 /** Netlink is in host byte order: read through typed arrays, it needs no swapping at all. */
 const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
@@ -208,6 +210,17 @@ export class DumpReader {
     const first = this.u32[at >>> 2]!;
     const second = this.u32[(at >>> 2) + 1]!;
     return HOST_LITTLE_ENDIAN ? second * 0x100000000 + first : first * 0x100000000 + second;
+  }
+
+  /**
+   * Bytes a TCP socket carried, tcp_info's bytes_received plus bytes_acked (Linux 4.1+, offsets 128
+   * and 120 of INET_DIAG_INFO, as decodeTcpInfo in src/native/decode-tcp-info.ts reads them): what
+   * the probe plots per subflow. Undefined when the dump carried no tcp_info that long.
+   */
+  readTcpBytes(): number | undefined {
+    this.readAttributes();
+    if (this.info < 0 || this.infoLength < TCP_INFO_BYTES_END) return undefined;
+    return this.u64(this.info + 120) + this.u64(this.info + 128);
   }
 
   /**

@@ -10,6 +10,7 @@ import {
 } from './mptcp-event-stream.js';
 import type { MptcpEvent } from './mptcp-events.js';
 import { dumpSockets } from './sock-diag.js';
+import { readSubflowBytes, type SubflowBytes } from './subflow-bytes.js';
 import { formatToken } from './socket-token.js';
 
 export interface ConnectionTag {
@@ -26,6 +27,12 @@ export type WatchRecord =
   | { type: 'counters'; time: Date; intervalMs: number; deltas: CounterSnapshot; explanations: Record<string, string> }
   | { type: 'events-unavailable'; time: Date; reason: EventsUnavailableReason; message: string };
 
+/** One look at the bytes each subflow of the live connections has carried (`watch --report`). */
+export interface SubflowLook {
+  time: Date;
+  subflows: SubflowBytes[];
+}
+
 export interface WatchOptions {
   /** Counter interval in ms (0: no counters). */
   intervalMs: number;
@@ -37,6 +44,11 @@ export interface WatchOptions {
   processes?: boolean;
   signal?: AbortSignal;
   receiveBufferBytes?: number;
+  /**
+   * Every `intervalMs`, the bytes each subflow of the connections the events named has carried (a
+   * TCP sock_diag dump per family: nothing is read while no connection the watch saw is live).
+   */
+  subflowLooks?: { intervalMs: number; onLook: (look: SubflowLook) => void };
   /** Called once events are subscribed to (or known to be unavailable) and counters are primed. */
   onReady?: (eventsAvailable: boolean) => void;
 }
@@ -253,6 +265,22 @@ export async function runWatch(options: WatchOptions, onRecord: (record: WatchRe
     }, options.intervalMs);
   }
 
+  // Connections the events named and did not close yet: the only ones whose subflows are looked at.
+  const live = new Set<number>();
+  let looking: Promise<void> | undefined;
+  const looks = options.subflowLooks;
+  const lookTimer = looks && subscription
+    ? setInterval(() => {
+      if (looking || live.size === 0 || stop.signal.aborted) return;
+      const time = new Date();
+      looking = readSubflowBytes(new Set(live))
+        .then((subflows) => {
+          if (subflows.length > 0) looks.onLook({ time, subflows });
+        }, () => undefined) // a failed look only leaves a gap in the series
+        .finally(() => { looking = undefined; });
+    }, looks.intervalMs)
+    : undefined;
+
   options.onReady?.(subscription !== undefined);
   try {
     if (subscription) {
@@ -263,6 +291,10 @@ export async function runWatch(options: WatchOptions, onRecord: (record: WatchRe
         }
         const event = record.event;
         events += 1;
+        if (event.token !== undefined) {
+          if (event.type === 'closed') live.delete(event.token);
+          else live.add(event.token);
+        }
         const connection = book.tag(event);
         output.push({
           type: 'event',
@@ -285,6 +317,8 @@ export async function runWatch(options: WatchOptions, onRecord: (record: WatchRe
     await book.settle();
     output.flush(true);
     clearInterval(counterTimer);
+    clearInterval(lookTimer);
+    await looking;
     clearTimeout(deadline);
     options.signal?.removeEventListener('abort', onAbort);
   }

@@ -113,4 +113,17 @@ describe('start-up without --report', () => {
     const chart = readdirSync(bin).filter((f) => /^render-chart-[A-Z0-9]+\.js$/.test(f)).map((f) => join(bin, f));
     expect(chart.some((f) => vega.test(readFileSync(f, 'utf8')))).toBe(true);
   });
+
+  test('watch loads neither Vega nor its report adapter unless --report asks for them', () => {
+    const bin = dirname(cli);
+    const watchChunk = /import\("\.\/(watch-[A-Z0-9]+\.js)"\)/.exec(readFileSync(cli, 'utf8'))?.[1];
+    expect(watchChunk).toBeDefined();
+    const loaded = new Set([...closure(cli), ...closure(join(bin, watchChunk!))]);
+    expect(readFileSync(join(bin, watchChunk!), 'utf8')).toMatch(/import\("\.\/from-watch-[A-Z0-9]+\.js"\)/);
+    for (const file of loaded) {
+      const text = readFileSync(file, 'utf8');
+      expect(/node_modules\/vega/.test(text), file).toBe(false);
+      expect(text.includes('function timelineFromWatch'), file).toBe(false);
+    }
+  });
 });

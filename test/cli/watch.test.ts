@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireDist } from '../support/dist.js';
 import { missingRequirement } from '../support/gate.js';
 import { createNetns, type Netns } from '../support/netns.js';
+import { untilWatching } from '../support/watch-ready.js';
 
 const skip = missingRequirement('watch in a namespace', 'root', 'netns', 'tool:python3');
 // One MPTCP connection on 127.0.0.1 with a byte each way (the client's side is established only once
@@ -33,15 +34,7 @@ describe.skipIf(skip)('watch', () => {
     const watch = execa('ip', ['netns', 'exec', ns.name, 'node', requireDist(), 'watch', '--json', '--count', '5', '--interval', '0', '--verbose'], {
       reject: false, timeout: 30_000, buffer: true,
     });
-    // Ready once it has joined the event group (it says so on stderr with --verbose).
-    await new Promise<void>((resolve, reject) => {
-      let text = '';
-      watch.stderr!.on('data', (chunk: Buffer) => {
-        text += chunk.toString();
-        if (text.includes('watching MPTCP events')) resolve();
-      });
-      void watch.then((r) => reject(new Error(`watch ended early: ${String(r.stderr)}`)));
-    });
+    await untilWatching(watch);
     const holder = execa('ip', ['netns', 'exec', ns.name, 'python3', '-c', HOLD_ONE], { reject: false, timeout: 30_000 });
     try {
       const r = await watch;

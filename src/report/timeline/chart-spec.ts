@@ -81,12 +81,13 @@ export function markerDescription(marker: TimelineMarker): string {
   return `${marker.kind}: ${marker.label}${marker.subflow ? ` (${marker.subflow})` : ''}`;
 }
 
-export function connectionChartSpec(connection: TimelineConnection): TopLevelSpec {
+/** `clock`: what the times count from, in words (TimelineGroup's clock). */
+export function connectionChartSpec(connection: TimelineConnection, clock = 'the run started'): TopLevelSpec {
   const startMs = connection.startMs;
   // A connection looked at once still gets a visible axis.
   const endMs = Math.max(connection.endMs, startMs + 1);
   const spanMs = endMs - startMs;
-  const x = { field: 'atMs', type: 'quantitative' as const, title: 'ms since the run started', scale: { domain: [startMs, endMs], nice: false, zero: false } };
+  const x = { field: 'atMs', type: 'quantitative' as const, title: `ms since ${clock}`, scale: { domain: [startMs, endMs], nice: false, zero: false } };
 
   // Drawn as steps ending at each look; the first step also needs the point where it starts.
   const rates = connection.subflows.flatMap((subflow) => {
@@ -100,6 +101,10 @@ export function connectionChartSpec(connection: TimelineConnection): TopLevelSpe
   const carried = connection.subflows.flatMap((subflow) => subflow.points.map((p) => ({ subflow: subflow.label, atMs: p.atMs, value: p.bytes })));
   const bytes = byteUnit(Math.max(0, ...carried.map((c) => c.value)));
   for (const c of carried) c.value /= bytes.divisor;
+
+  // Subflows known only from events (watch without looks) draw no line: a fixed axis instead of an
+  // empty extent, which Vega would warn about.
+  const emptyAxis = (values: readonly unknown[]) => (values.length === 0 ? { scale: { domain: [0, 1] } } : {});
 
   const rows = labelRows(connection.markers, startMs, spanMs);
   const markers = connection.markers.map((marker, i) => ({
@@ -172,7 +177,7 @@ export function connectionChartSpec(connection: TimelineConnection): TopLevelSpe
             mark: { type: 'line', interpolate: 'step-before', strokeWidth: 2 },
             encoding: {
               x,
-              y: { field: 'value', type: 'quantitative', title: `throughput (${rate.name})` },
+              y: { field: 'value', type: 'quantitative', title: `throughput (${rate.name})`, ...emptyAxis(rates) },
               color,
               description: { field: 'subflow' },
             },
@@ -193,7 +198,7 @@ export function connectionChartSpec(connection: TimelineConnection): TopLevelSpe
             mark: { type: 'line', point: { size: 14, filled: true }, strokeWidth: 1.5 },
             encoding: {
               x,
-              y: { field: 'value', type: 'quantitative', title: `carried (${bytes.name})` },
+              y: { field: 'value', type: 'quantitative', title: `carried (${bytes.name})`, ...emptyAxis(carried) },
               color,
               description: { field: 'subflow' },
             },

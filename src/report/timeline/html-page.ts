@@ -51,16 +51,21 @@ function list(items: readonly string[], className: string): string {
   return `<ul class="${className}">${items.map((item) => `<li>${escapeHtml(item)}</li>`).join('')}</ul>`;
 }
 
+/** A time in a table cell; '-' for none (a subflow known only from the kernel's events has no looks). */
+function ms(atMs: number | undefined): string {
+  return atMs === undefined ? '-' : `${atMs} ms`;
+}
+
 function subflowTable(connection: TimelineConnection): string {
   const rows = connection.subflows.map((subflow, index) => {
     const grew = lastGrowthMs(subflow.points);
     return (
       `<tr data-subflow="${escapeHtml(subflow.key)}">` +
       `<td><span class="swatch" style="background:${subflowColor(index)}"></span>${escapeHtml(subflow.label)}</td>` +
-      `<td class="num">${escapeHtml(formatBytes(totalBytes(subflow.points)))}</td>` +
-      `<td class="num">${subflow.points[0]!.atMs} ms</td>` +
-      `<td class="num">${grew === undefined ? '-' : `${grew} ms`}</td>` +
-      `<td class="num">${subflow.points.at(-1)!.atMs} ms</td></tr>`
+      `<td class="num">${subflow.points.length === 0 ? 'not sampled' : escapeHtml(formatBytes(totalBytes(subflow.points)))}</td>` +
+      `<td class="num">${ms(subflow.points[0]?.atMs)}</td>` +
+      `<td class="num">${ms(grew)}</td>` +
+      `<td class="num">${ms(subflow.points.at(-1)?.atMs)}</td></tr>`
     );
   });
   return `<table class="subflows"><thead><tr><th>subflow (local → remote)</th><th>carried</th><th>first seen</th><th>last grew</th><th>last seen</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
@@ -135,7 +140,7 @@ export function buildHtmlPage(timeline: SessionTimeline, charts: ReadonlyMap<str
     counterSection(timeline),
     `<section class="evidence"><h2>Evidence</h2>${list(timeline.evidence, 'evidence')}</section>`,
     '<footer>Charts: per subflow, the throughput between two looks at the connection (top) and the bytes it carried so far (bottom); ' +
-      'vertical rules mark FTP steps (dashed grey), joins (green), subflows that stopped (orange) or closed (red), and fallback to TCP (dark red); ' +
+      'vertical rules mark FTP steps and other events (dashed grey), joins (green), subflows that stopped (orange) or closed (red), and fallback to TCP (dark red); ' +
       'shaded spans ran without MPTCP. Times count from the start of each run. This page loads nothing: no script, no external resource.</footer>',
     '</body></html>',
     '',

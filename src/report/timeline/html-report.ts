@@ -9,7 +9,7 @@ export async function renderHtmlReport(timeline: SessionTimeline, options: HtmlP
   const charts = new Map<string, string>();
   for (const group of timeline.groups) {
     for (const connection of group.connections) {
-      if (connection.subflows.length > 0) charts.set(connection.id, await renderChartSvg(connectionChartSpec(connection)));
+      if (connection.subflows.length > 0) charts.set(connection.id, await renderChartSvg(connectionChartSpec(connection, group.clock)));
     }
   }
   return buildHtmlPage(timeline, charts, options);

@@ -40,6 +40,8 @@ export interface TimelineGroup {
   /** 'passive mode', 'download': what the connections of the group were doing. */
   label: string;
   headline?: { text: string; tone: TimelineTone };
+  /** What `atMs` counts from, in words ('the watch started'); 'the run started' when absent. */
+  clock?: string;
   connections: TimelineConnection[];
 }
 
