@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "mptcp_doctor",
-      "sources": ["native/addon.cc", "native/netlink.cc"],
+      "sources": ["native/addon.cc", "native/netlink_socket.cc", "native/netlink_dump.cc", "native/netlink_events.cc"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_CPP_EXCEPTIONS"],
       "cflags!": ["-fno-exceptions"],

@@ -5,7 +5,7 @@
 
 namespace mptcp_doctor {
 
-// Adds netlinkTransact, NetlinkSubscription and the netlink constants to the addon's exports.
+// Adds netlinkTransact, NetlinkDump, NetlinkSubscription and the netlink constants to the addon's exports.
 void RegisterNetlink(Napi::Env env, Napi::Object exports);
 
 }  // namespace mptcp_doctor
