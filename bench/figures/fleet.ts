@@ -6,8 +6,8 @@ import { chmodSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from 
 import { join } from 'node:path';
 import { execIn } from '../../test/lab/index.js';
 import { Fleet, type FleetHostSpec } from '../../test/fleet/fleet-lab.js';
+import { hostPaths, runAuditPlaybook } from '../../test/fleet/playbook.js';
 import { ensureSea } from '../../test/support/artifacts.js';
-import { packageRoot } from '../../test/support/dist.js';
 import { missingRequirement } from '../../test/support/gate.js';
 import { alternate, type Contender } from '../lib/alternate.js';
 import type { BenchContext, BenchGroup } from '../lib/context.js';
@@ -58,10 +58,7 @@ export const fleetAudit: BenchGroup = {
       await fleet.build();
       const ssh = ['ssh', '-F', '/dev/null', '-o', `UserKnownHostsFile=${fleet.knownHosts}`, '-o', 'StrictHostKeyChecking=yes',
         '-o', 'IdentitiesOnly=yes', '-o', 'BatchMode=yes', '-i', fleet.clientKey];
-      const paths = (name: string) => {
-        const root = fleet.host(name).root;
-        return { bin: join(root, 'bin', 'mptcp-doctor'), state: join(root, 'state'), textfile: join(root, 'textfile'), cpu: join(root, 'cpu.txt') };
-      };
+      const paths = (name: string) => ({ ...hostPaths(fleet, name), cpu: join(fleet.host(name).root, 'cpu.txt') });
       // What the playbook's deploy step leaves on each host.
       for (const host of fleet.hosts) {
         const p = paths(host.name);
@@ -98,7 +95,7 @@ export const fleetAudit: BenchGroup = {
 
       // The whole playbook once (full runs only: it copies an 80+ MiB executable to every host).
       if (!config.smoke && !missingRequirement('ansible', 'tool:ansible-playbook')) {
-        const playbookMs = await runPlaybook(fleet, sea, paths, log);
+        const playbookMs = await runPlaybook(fleet, sea, log);
         if (playbookMs !== undefined) figures.push(figure('fleet.playbook', 'ansible-playbook audit.yml, all three hosts at once (deploy included)', 'ms', [playbookMs]));
         else notes.push('ansible-playbook failed: see the log of the run');
       } else {
@@ -124,50 +121,15 @@ export const fleetAudit: BenchGroup = {
 };
 
 /** One run of the real playbook over the fleet; its wall time, or undefined when it failed. */
-async function runPlaybook(
-  fleet: Fleet, sea: string, paths: (name: string) => { bin: string; state: string; textfile: string }, log: (line: string) => void,
-): Promise<number | undefined> {
-  const inventory = join(fleet.tmpDir, 'inventory.ini');
-  writeFileSync(inventory, [
-    '[fleet]',
-    ...fleet.hosts.map((host) => {
-      const p = paths(host.name);
-      const probe = host.name === 'healthy' ? ` mptcp_doctor_probe_url=ftp://127.0.0.1:${SERVE_PORT}/` : '';
-      return `${host.name} ansible_host=${host.address} mptcp_doctor_bin=${p.bin} mptcp_doctor_state_dir=${p.state} mptcp_doctor_textfile_dir=${p.textfile}${probe}`;
-    }),
-    '[fleet:vars]',
-    'ansible_user=root',
-    'ansible_become=false',
-    'ansible_python_interpreter=/usr/bin/python3',
-    `ansible_ssh_private_key_file=${fleet.clientKey}`,
-    `ansible_ssh_common_args='-F /dev/null -o UserKnownHostsFile=${fleet.knownHosts} -o StrictHostKeyChecking=yes -o IdentitiesOnly=yes'`,
-    '',
-  ].join('\n'));
-  const ansible = join(fleet.tmpDir, 'ansible');
+async function runPlaybook(fleet: Fleet, sea: string, log: (line: string) => void): Promise<number | undefined> {
   const started = performance.now();
-  const r = await execIn(fleet.controller, [
-    'ansible-playbook', '-i', inventory, join(packageRoot, 'contrib', 'ansible', 'audit.yml'),
-    '-e', `mptcp_doctor_executable=${sea}`, '-e', `mptcp_doctor_fetch_dir=${join(fleet.tmpDir, 'fetched')}`,
-  ], {
-    cwd: fleet.tmpDir,
-    timeoutMs: 300_000,
-    env: {
-      ANSIBLE_HOME: ansible,
-      ANSIBLE_LOCAL_TEMP: join(ansible, 'tmp'),
-      ANSIBLE_REMOTE_TEMP: join(ansible, 'remote-tmp'),
-      ANSIBLE_SSH_CONTROL_PATH_DIR: join(ansible, 'cp'),
-      ANSIBLE_CONFIG: join(fleet.tmpDir, 'no-ansible.cfg'),
-      ANSIBLE_PIPELINING: 'true',
-      ANSIBLE_FORKS: '3',
-      ANSIBLE_NOCOLOR: 'true',
-      ANSIBLE_RETRY_FILES_ENABLED: 'false',
-      ANSIBLE_SSH_ARGS: '-o ControlMaster=auto -o ControlPersist=60s',
-    },
+  const { result } = await runAuditPlaybook(fleet, {
+    executable: sea, fetchDir: join(fleet.tmpDir, 'fetched'), probe: { host: 'healthy', url: `ftp://127.0.0.1:${SERVE_PORT}/` },
   });
   const ms = performance.now() - started;
-  log(`  ansible-playbook: exit ${r.exitCode} in ${(ms / 1000).toFixed(1)} s`);
-  if (r.exitCode !== 0) {
-    log(r.stdout.split('\n').slice(-20).join('\n'));
+  log(`  ansible-playbook: exit ${result.exitCode} in ${(ms / 1000).toFixed(1)} s`);
+  if (result.exitCode !== 0) {
+    log(result.stdout.split('\n').slice(-20).join('\n'));
     return undefined;
   }
   return ms;

@@ -15,13 +15,13 @@ import { ensureSea } from '../support/artifacts.js';
 import { packageRoot } from '../support/dist.js';
 import { missingRequirement } from '../support/gate.js';
 import { Fleet } from './fleet-lab.js';
+import { hostPaths, runAuditPlaybook } from './playbook.js';
 
 const skip = missingRequirement(
   'Ansible fleet audit',
   'root', 'netns', 'tool:ansible-playbook', 'tool:ssh', 'tool:ssh-keygen', 'file:/usr/sbin/sshd',
   'tool:prometheus-node-exporter', 'tool:promtool', 'tool:curl', 'tool:strip',
 );
-const playbook = join(packageRoot, 'contrib', 'ansible', 'audit.yml');
 const SERVE_PORT = 2121;
 const EXPORTER_PORT = 9100;
 
@@ -36,11 +36,7 @@ describe.skipIf(skip)('fleet audit with Ansible, report, node_exporter and the a
   let playbookRun: { exitCode: number | undefined; stdout: string; stderr: string; durationMs: number };
   let taskTimes: string;
 
-  /** Where the playbook puts things on a host (each host has its own directory here). */
-  const paths = (name: string) => {
-    const root = fleet.host(name).root;
-    return { bin: join(root, 'bin', 'mptcp-doctor'), state: join(root, 'state'), textfile: join(root, 'textfile') };
-  };
+  const paths = (name: string) => hostPaths(fleet, name);
 
   beforeAll(async () => {
     sea = await ensureSea();
@@ -50,49 +46,11 @@ describe.skipIf(skip)('fleet audit with Ansible, report, node_exporter and the a
     const serve = fleet.spawn(healthy.ns, [sea, 'serve', '--listen', `127.0.0.1:${SERVE_PORT}`]);
     await serve.waitForPort(SERVE_PORT, 20_000);
 
-    const inventory = join(fleet.tmpDir, 'inventory.ini');
-    writeFileSync(inventory, [
-      '[fleet]',
-      ...fleet.hosts.map((host) => {
-        const p = paths(host.name);
-        const probe = host.name === 'healthy' ? ` mptcp_doctor_probe_url=ftp://127.0.0.1:${SERVE_PORT}/` : '';
-        return `${host.name} ansible_host=${host.address} mptcp_doctor_bin=${p.bin} mptcp_doctor_state_dir=${p.state} mptcp_doctor_textfile_dir=${p.textfile}${probe}`;
-      }),
-      '[fleet:vars]',
-      'ansible_user=root',
-      // Logged in as root: no sudo needed (nor installed here).
-      'ansible_become=false',
-      'ansible_python_interpreter=/usr/bin/python3',
-      `ansible_ssh_private_key_file=${fleet.clientKey}`,
-      // This machine's ssh configuration stays out of it; host keys are checked against the fleet's.
-      `ansible_ssh_common_args='-F /dev/null -o UserKnownHostsFile=${fleet.knownHosts} -o StrictHostKeyChecking=yes -o IdentitiesOnly=yes'`,
-      '',
-    ].join('\n'));
-    const ansible = join(fleet.tmpDir, 'ansible');
-    const result = await fleet.exec(fleet.controller, [
-      'ansible-playbook', '-i', inventory, playbook,
-      '-e', `mptcp_doctor_executable=${sea}`, '-e', `mptcp_doctor_fetch_dir=${fetched}`,
-    ], {
-      cwd: fleet.tmpDir,
-      timeoutMs: 300_000,
-      env: {
-        ANSIBLE_HOME: ansible,
-        ANSIBLE_LOCAL_TEMP: join(ansible, 'tmp'),
-        ANSIBLE_REMOTE_TEMP: join(ansible, 'remote-tmp'),
-        ANSIBLE_SSH_CONTROL_PATH_DIR: join(ansible, 'cp'),
-        ANSIBLE_CONFIG: join(fleet.tmpDir, 'no-ansible.cfg'),
-        ANSIBLE_PIPELINING: 'true',
-        ANSIBLE_FORKS: '3',
-        ANSIBLE_NOCOLOR: 'true',
-        ANSIBLE_RETRY_FILES_ENABLED: 'false',
-        ANSIBLE_LOG_PATH: join(ansible, 'log'),
-        // Ansible's default arguments less -C: compressing the 80 MiB executable costs more CPU
-        // than it saves on a link inside one machine.
-        ANSIBLE_SSH_ARGS: '-o ControlMaster=auto -o ControlPersist=60s',
-      },
+    const { result, logFile } = await runAuditPlaybook(fleet, {
+      executable: sea, fetchDir: fetched, probe: { host: 'healthy', url: `ftp://127.0.0.1:${SERVE_PORT}/` },
     });
     playbookRun = { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr, durationMs: result.durationMs };
-    taskTimes = taskDurations(readFileSync(join(ansible, 'log'), 'utf8'));
+    taskTimes = taskDurations(readFileSync(logFile, 'utf8'));
   }, 420_000);
 
   afterAll(async () => {
