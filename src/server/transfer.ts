@@ -264,6 +264,7 @@ export async function sendSegments(
     progress.bytes += segment.length;
     if (stream.writableLength >= WRITE_AHEAD) await waitFor(stream, 'drain', signal);
   }
+  await untilAcknowledged(data, signal);
   // The connection and its subflows are still up (no FIN sent yet): sample now. Not after a
   // final 'drain': that event only comes when write() returned false, which a small TLS write never does.
   sampleNow();
@@ -272,6 +273,29 @@ export async function sendSegments(
   if (progress.bytes === 0) await handshakeOrFailure(data, signal);
   await finishDelivery(data, signal, sampleNow);
   return progress.bytes;
+}
+
+/**
+ * On MPTCP, waits until the client has acknowledged every byte written before our side is shut.
+ * The kernel refuses an MP_JOIN once the connection has left ESTABLISHED (mptcp_finish_join), and
+ * with the large send buffer (send-tuning.ts) a whole file is written, and our DATA_FIN queued,
+ * before a client's second path has joined: the file then crawled over one path, and a probe saw its
+ * join refused by our own server. Costs one round trip at the end. No deadline: the stall watch
+ * aborts `signal` when the acknowledgements stop. Plain TCP (no MPTCP data-level count) returns at once.
+ */
+async function untilAcknowledged(data: DataConnection, signal: AbortSignal): Promise<void> {
+  const stream = data.stream;
+  let pollMs = 1;
+  for (;;) {
+    if (signal.aborted) throw signal.reason;
+    if (stream.destroyed) throw new TransferAborted('peer');
+    if (stream.readableEnded) return; // the client closed its side: finishDelivery tells the rest
+    // Bytes Node still holds are not in the kernel's count yet ('drain' comes only after a full write()).
+    const outstanding = stream.writableLength > 0 ? 1n : data.delivery()?.outstanding;
+    if (outstanding === undefined || outstanding <= 0n) return;
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+    pollMs = Math.min(pollMs * 2, DELIVERY_POLL_MAX_MS);
+  }
 }
 
 /**

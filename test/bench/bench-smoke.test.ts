@@ -51,6 +51,12 @@ describe.skipIf(skip)('bench --smoke', () => {
     for (const id of EXPECTED_FIGURES) {
       const f = figures.get(id);
       expect(f, `figure ${id}`).toBeDefined();
+      // CPU time comes in clock ticks of 10 ms: `ss -Mni` over a few hundred sockets can take none,
+      // and a ratio to nothing is left out of its figure.
+      if (id === 'cpu.ss' || id === 'cpu.vs-ss') {
+        if (f!.summary.n > 0) expect(f!.summary.median, id).toBeGreaterThanOrEqual(0);
+        continue;
+      }
       expect(f!.summary.n, `${id} runs`).toBeGreaterThan(0);
       if (f!.unit === 'count') expect(f!.summary.median, id).toBe(0);
       else expect(f!.summary.median, id).toBeGreaterThan(0);

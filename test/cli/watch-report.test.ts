@@ -83,7 +83,12 @@ describe.skipIf(skip)('watch --report', () => {
       // Self-contained: nothing to fetch.
       expect(html).not.toMatch(/\b(src|href)\s*=\s*["']?(https?:)?\/\//i);
       expect(html).not.toMatch(/<script|<link/i);
-      expect(html).toMatch(/2 MPTCP connections seen, 2 subflows joined, 2 closed or reset/);
+      // The joined subflow's close on each end; an initial subflow's close may also be announced
+      // before its connection's, depending on which side closes first.
+      const ended = /2 MPTCP connections seen, 2 subflows joined, (\d+) closed or reset/.exec(html);
+      expect(ended, 'the headline').not.toBeNull();
+      expect(Number(ended![1])).toBeGreaterThanOrEqual(2);
+      expect(Number(ended![1])).toBeLessThanOrEqual(4);
 
       const pid = /\(python3\/(\d+)\)/.exec(html)?.[1];
       expect(pid).toBeDefined();

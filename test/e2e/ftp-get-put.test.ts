@@ -59,6 +59,11 @@ describe.skipIf(skip)('get and put against vsftpd in the lab (two client paths)'
   }
 
   test('passive get and put: control and data connections MPTCP, every one reported', async () => {
+    // 100 Mbit/s per path: 20 MiB then takes about a second, time for the second path to join the
+    // data connection even on a busy machine (unshaped, a veth moves it faster than a loaded
+    // machine's path manager gets to the join). useLab restores the paths after the test.
+    await lab().shape(1, { rateMbit: 100 });
+    await lab().shape(2, { rateMbit: 100 });
     const server = await startVsftpd(lab(), { mptcp: true, files: { 'f.bin': 20 << 20 }, upload: true, port: 2101 });
     try {
       const file = local('f.bin');

@@ -22,7 +22,10 @@ const skip = missingRequirement('serve on shaped paths', 'root', 'netns', 'tool:
 const cliSource = join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts');
 const slowReader = join(import.meta.dirname, '..', 'server', 'fixtures', 'slow-reader.py');
 const MIB = 1 << 20;
-const DATA_TIMEOUT_S = 10;
+// Above a TCP retransmission backoff on these narrow shared paths (the plain-TCP curl shares its
+// link with MPTCP subflows; a run of losses there backs its timer off past 10 s): the data timeout is
+// about a reader that stopped, not a path that is slow.
+const DATA_TIMEOUT_S = 20;
 const RATE_MBIT = 0.2;
 
 async function sha256Of(path: string): Promise<{ bytes: number; sha256: string }> {
@@ -64,17 +67,17 @@ describe.skipIf(skip)('serve on 200 kbit/s paths', () => {
       expect(await sha256Of(file('get.bin'))).toEqual(expected);
       expect(await sha256Of(file('mptcp-curl.bin'))).toEqual(expected);
       expect(await sha256Of(file('tcp-curl.bin'))).toEqual(expected);
-      // Each took more than two data timeouts without being taken for stalled.
-      expect(Math.min(get.durationMs, mptcpCurl.durationMs, tcpCurl.durationMs)).toBeGreaterThan(2 * DATA_TIMEOUT_S * 1000);
+      // Each took longer than a data timeout without being taken for stalled.
+      expect(Math.min(get.durationMs, mptcpCurl.durationMs, tcpCurl.durationMs)).toBeGreaterThan(DATA_TIMEOUT_S * 1000);
 
-      // A steady slow reader on an unshaped path: 1 MiB at 40 KB/s is 26 s, 2.6 data timeouts.
+      // A steady slow reader on an unshaped path: 1 MiB at 40 KB/s is 26 s, more than a data timeout.
       await lab().unshape(1);
       const slow = await lab().exec('client', ['mptcpize', 'run', 'python3', slowReader, server, String(port), '/probe/1M', '--rate', '40000'], { timeoutMs: 120_000 });
       expect(slow, slow.stderr).toMatchObject({ exitCode: 0 });
       const reader = JSON.parse(slow.stdout) as { bytes: number; sha256: string; seconds: number; reply: string };
       console.log(`a 40 KB/s reader over MPTCP: 1 MiB in ${reader.seconds} s, ${reader.reply}`);
       expect(reader).toMatchObject({ ...expected, reply: expect.stringMatching(/^226 /) });
-      expect(reader.seconds).toBeGreaterThan(2 * DATA_TIMEOUT_S);
+      expect(reader.seconds).toBeGreaterThan(DATA_TIMEOUT_S);
 
       const events = serve.stderr.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>);
       expect(events.filter((e) => e.event === 'transfer-aborted')).toEqual([]);
