@@ -106,7 +106,8 @@ describe.skipIf(skip)('watch --report', () => {
       // The server's side of the same connection: accepted here, its subflows keyed by both ends.
       expect(html).toContain(`${ends.server} -&gt; ${ends.client} (python3/${pid})`);
       expect(html).toContain('server side: accepted on this host');
-      expect(html).toMatch(/MPTcpExtMPJoinSynTx<\/td><td class="num">\+1/);
+      // The join's SYN among the counters that moved (a busy machine's path manager may try twice).
+      expect(html).toMatch(/MPTcpExtMPJoinSynTx<\/td><td class="num">\+[1-9]/);
     } finally {
       watch.kill('SIGKILL');
       await watch;
