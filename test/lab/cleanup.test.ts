@@ -7,7 +7,7 @@ import { missingRequirement } from '../support/gate.js';
 import { createLab } from './lab.js';
 import { packageRoot } from './paths.js';
 import { startVsftpd } from './vsftpd.js';
-import { listNamespaces } from './sweep.js';
+import { listNamespaces, sweepStaleNamespaces } from './sweep.js';
 
 const skip = missingRequirement('lab cleanup', 'root', 'netns', 'tool:ip', 'tool:vsftpd', 'tool:mptcpize');
 
@@ -69,4 +69,14 @@ describe.skipIf(skip)('lab: cleanup', () => {
       expect(existsSync(made.tmpDir)).toBe(false);
     });
   }
+
+  it('a test namespace outside a lab, left by a worker killed mid-test, is recognised and swept (and so counted as a leak)', async () => {
+    const orphan = await execa(process.execPath, ['--import', 'tsx', `${packageRoot}/test/lab/fixtures/orphan-namespaces.ts`], { reject: false, timeout: 30_000 });
+    expect(orphan.signal, String(orphan.stderr)).toBe('SIGKILL');
+    const names = JSON.parse(String(orphan.stdout).trim()) as string[];
+    expect(names).toHaveLength(2);
+    expect(listNamespaces()).toEqual(expect.arrayContaining(names));
+    expect(sweepStaleNamespaces()).toEqual(expect.arrayContaining(names));
+    expect(listNamespaces().filter((n) => names.includes(n))).toEqual([]);
+  });
 });

@@ -9,9 +9,17 @@ export function nextLabPrefix(): string {
   return `md${process.pid.toString(36)}_${counter}`;
 }
 
+/**
+ * A single namespace of a test (not a whole lab): `md<pid36>_<n>-<label>`. Every namespace a test
+ * makes is named this way, so the sweep and the end-of-run leak check (global-setup.ts) cover them all.
+ */
+export function nextNamespaceName(label: string): string {
+  return `${nextLabPrefix()}-${label.toLowerCase().replace(/[^a-z0-9-]/g, '-')}`;
+}
+
 /** Names made by nextLabPrefix: the creator's pid, or undefined for other names (never touched). */
 export function creatorPid(namespace: string): number | undefined {
-  const match = /^md([0-9a-z]+)_\d+-[a-z0-9]+$/.exec(namespace);
+  const match = /^md([0-9a-z]+)_\d+-[a-z0-9-]+$/.exec(namespace);
   if (!match) return undefined;
   const pid = Number.parseInt(match[1]!, 36);
   return Number.isSafeInteger(pid) && pid > 0 ? pid : undefined;

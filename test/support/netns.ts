@@ -1,8 +1,7 @@
 // A throwaway network namespace for tests that need their own sysctls, addresses or endpoints.
 // (The multi-namespace lab with routers and middleboxes is test/lab.)
 import { execa } from 'execa';
-
-let counter = 0;
+import { nextNamespaceName } from '../lab/names.js';
 
 export interface Netns {
   name: string;
@@ -12,8 +11,7 @@ export interface Netns {
 }
 
 export async function createNetns(label: string): Promise<Netns> {
-  counter += 1;
-  const name = `mdt${process.pid.toString(36)}${counter}-${label}`.slice(0, 32);
+  const name = nextNamespaceName(label);
   await execa('ip', ['netns', 'add', name]);
   await execa('ip', ['-n', name, 'link', 'set', 'lo', 'up']);
   return {

@@ -1,9 +1,9 @@
 // A throwaway network namespace for the check/fix end-to-end tests: loopback up and one veth pair
 // (both ends inside, this kernel has no dummy links) with TEST-NET addresses. Self-contained on
 // purpose; the multi-namespace lab is test/lab.
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { execa } from 'execa';
+import { nextNamespaceName } from '../../lab/names.js';
 
 export { cliPath, packageRoot } from '../../support/dist.js';
 import { cliPath } from '../../support/dist.js';
@@ -14,8 +14,6 @@ export function requireCli(): string {
   return cliPath;
 }
 
-const runId = `${process.pid.toString(36)}${randomBytes(2).toString('hex')}`;
-let counter = 0;
 
 export interface CommandResult {
   stdout: string;
@@ -34,8 +32,7 @@ export interface CheckNamespace {
 }
 
 export async function createCheckNamespace(label: string): Promise<CheckNamespace> {
-  counter += 1;
-  const name = `mdchk-${runId}-${counter}-${label}`.slice(0, 40);
+  const name = nextNamespaceName(`chk-${label}`);
   await execa('ip', ['netns', 'add', name], { timeout: 10_000 });
   const ns: CheckNamespace = {
     name,
