@@ -15,14 +15,14 @@ export type ListenerReader = () => Promise<ListenerFact[]>;
 
 /**
  * The real reader: sock_diag dumps of listening sockets only, then one owner of each, looked for in
- * this network namespace's processes first (listener-owners.ts): the programs are what the check
+ * this network namespace's processes first (findSomeOwners): the programs are what the check
  * reports, and a full /proc scan costs hundreds of milliseconds on a host with many connections.
  */
 export const readListeners: ListenerReader = async () => {
   const [{ readHostConnections }, { formatEndpoint }, { findSomeOwners }] = await Promise.all([
     import('../src/kernel/read-connections.js'),
     import('../src/kernel/host-connections.js'),
-    import('./listener-owners.js'),
+    import('../src/sys/socket-owners.js'),
   ]);
   const { snapshot } = await readHostConnections({ listenersOnly: true, owners: false });
   const owners = findSomeOwners(new Set(snapshot.listeners.map((l) => l.inode).filter((inode) => inode !== 0)));

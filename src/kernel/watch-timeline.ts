@@ -2,7 +2,7 @@
 // token (addresses from the connection's own events, the owning program from sock_diag and /proc),
 // and every interval the MPTcpExt counters that moved. Produces records; src/cli prints them.
 import { counterDeltas, readMptcpCounters, type CounterSnapshot } from '../sys/counters.js';
-import { readSocketOwners, type SocketOwner } from '../sys/socket-owners.js';
+import { findSomeOwners, type SocketOwner } from '../sys/socket-owners.js';
 import { explainCounter, GAUGES } from './counter-explanations.js';
 import { formatEndpoint } from './host-connections.js';
 import {
@@ -150,7 +150,7 @@ class ConnectionBook {
         const token = socket.mptcpInfo?.token;
         if (token && wanted.has(token) && socket.inode !== 0) inodeByToken.set(token, socket.inode);
       }
-      const owners = inodeByToken.size > 0 ? readSocketOwners(new Set(inodeByToken.values())) : new Map<number, SocketOwner[]>();
+      const owners = inodeByToken.size > 0 ? findSomeOwners(new Set(inodeByToken.values())) : new Map<number, SocketOwner[]>();
       for (const [token, inode] of inodeByToken) {
         const owner = owners.get(inode)?.[0];
         const tag = this.byToken.get(token);

@@ -32,6 +32,55 @@ export function readSocketOwners(wanted?: ReadonlySet<number>, procRoot = '/proc
   return owners;
 }
 
+/**
+ * At least one owner of each socket in `inodes`, without reading every descriptor of every process:
+ * processes in this network namespace first (where its sockets almost always live), lowest pid
+ * first, and the scan stops once every socket has an owner (after a fork the others hold it too,
+ * and are not looked for). For a few sockets (check's listeners, watch's new connections): on a host
+ * with tens of thousands of connections a full scan costs hundreds of milliseconds of readlink on
+ * the main thread.
+ */
+export function findSomeOwners(inodes: ReadonlySet<number>, procRoot = '/proc'): Map<number, SocketOwner[]> {
+  const owners = new Map<number, SocketOwner[]>();
+  if (inodes.size === 0) return owners;
+  let pids: string[];
+  try {
+    pids = readdirSync(procRoot).filter((name) => DIGITS.test(name)).sort((a, b) => Number(a) - Number(b));
+  } catch {
+    return owners;
+  }
+  const namespaceOf = (pid: string) => {
+    try {
+      return readlinkSync(`${procRoot}/${pid}/ns/net`);
+    } catch {
+      return undefined;
+    }
+  };
+  const ownNamespace = namespaceOf('self');
+  const here = new Set(pids.filter((pid) => namespaceOf(pid) === ownNamespace));
+  const elsewhere = pids.filter((pid) => !here.has(pid));
+  for (const pid of [...here, ...elsewhere]) {
+    const fdDir = `${procRoot}/${pid}/fd/`;
+    let fds: string[];
+    try {
+      fds = readdirSync(fdDir);
+    } catch {
+      continue; // exited, or not ours to read
+    }
+    let owner: SocketOwner | undefined;
+    for (const fd of fds) {
+      const inode = socketInode(fdDir + fd);
+      if (!inodes.has(inode)) continue;
+      owner ??= { pid: Number(pid), command: readCommand(procRoot, pid) };
+      const list = owners.get(inode);
+      if (!list) owners.set(inode, [owner]);
+      else if (!list.some((o) => o.pid === owner!.pid)) list.push(owner);
+    }
+    if (owners.size === inodes.size) break;
+  }
+  return owners;
+}
+
 /** The socket descriptors of one process, added to `owners`. */
 function readProcess(procRoot: string, pid: string, wanted: ReadonlySet<number> | undefined, owners: Map<number, readonly SocketOwner[]>): void {
   const fdDir = `${procRoot}/${pid}/fd/`;

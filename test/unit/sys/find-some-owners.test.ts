@@ -1,4 +1,4 @@
-// findSomeOwners: the owners of listening sockets without a full /proc scan. The order and the early
+// findSomeOwners: the owners of a few sockets (check's listeners, watch's new connections) without a full /proc scan. The order and the early
 // stop are checked on a small /proc tree of real symlinks (readlink reads them exactly as it reads
 // /proc's), the lookup itself on this process's own listening socket in the real /proc.
 import { mkdirSync, mkdtempSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -6,7 +6,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { findSomeOwners } from '../../../checks/listener-owners.js';
+import { findSomeOwners } from '../../../src/sys/socket-owners.js';
 
 function fakeProc(processes: Array<{ pid: number; ns: string; comm: string; sockets: number[] }>, ownNs: string): string {
   const root = mkdtempSync(join(tmpdir(), 'fake-proc-'));
