@@ -4,7 +4,7 @@ import { ReplyParser as FramingParser, ReplyFramingError, type FtpReply } from '
 import { FtpProtocolError } from './errors.js';
 
 export {
-  DEFAULT_MAX_LINE_BYTES, DEFAULT_MAX_LINES, isPositive, replyClass, sanitize, summarizeReply,
+  DEFAULT_MAX_LINE_BYTES, DEFAULT_MAX_LINES, isPositive, replyClass, summarizeReply,
   type FtpReply, type ReplyParserOptions,
 } from '../protocol/reply.js';
 

@@ -3,21 +3,21 @@
 // FtpProtocolError that names it.
 import * as wire from '../protocol/data-channel.js';
 import { FtpProtocolError } from './errors.js';
-import { sanitize } from './reply-parser.js';
+import { printable } from '../text/printable.js';
 
 export { toIpv4, type HostPort } from '../protocol/data-channel.js';
 
 /** 227 Entering Passive Mode (h1,h2,h3,h4,p1,p2). */
 export function parsePasvReply(message: string): wire.HostPort {
   const value = wire.parsePasvReply(message);
-  if (!value) throw new FtpProtocolError(`malformed PASV reply: "${sanitize(message, 80)}"`);
+  if (!value) throw new FtpProtocolError(`malformed PASV reply: "${printable(message, 80)}"`);
   return value;
 }
 
 /** 229 Entering Extended Passive Mode (|||port|). */
 export function parseEpsvReply(message: string): number {
   const port = wire.parseEpsvReply(message);
-  if (port === undefined) throw new FtpProtocolError(`malformed EPSV reply: "${sanitize(message, 80)}"`);
+  if (port === undefined) throw new FtpProtocolError(`malformed EPSV reply: "${printable(message, 80)}"`);
   return port;
 }
 
@@ -25,7 +25,7 @@ export function parseEpsvReply(message: string): number {
 export function parseSizeReply(message: string): number {
   const text = message.trim();
   const size = /^\d{1,16}$/.test(text) ? Number(text) : NaN;
-  if (!Number.isSafeInteger(size)) throw new FtpProtocolError(`malformed SIZE reply: "${sanitize(text, 40)}"`);
+  if (!Number.isSafeInteger(size)) throw new FtpProtocolError(`malformed SIZE reply: "${printable(text, 40)}"`);
   return size;
 }
 

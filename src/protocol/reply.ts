@@ -2,7 +2,7 @@
 // incremental parser for a client: single-line "ddd text" and multi-line "ddd-text ... ddd text".
 // Bytes in, whole replies out; any split of the input gives the same replies. Hostile input can only
 // produce ReplyFramingError, never an unbounded buffer or a hang.
-import { printable as sanitize } from '../text/printable.js';
+import { printable } from '../text/printable.js';
 
 /** The bytes do not frame as FTP replies (no code, an overlong line, an endless multi-line reply). */
 export class ReplyFramingError extends Error {
@@ -58,11 +58,9 @@ export function isPositive(reply: FtpReply): boolean {
 
 /** One line for messages: "550 No such file" (control characters replaced, length capped). */
 export function summarizeReply(reply: FtpReply): string {
-  return `${reply.code} ${sanitize(reply.message.split('\n')[0] ?? '')}`.trim();
+  return `${reply.code} ${printable(reply.message.split('\n')[0] ?? '')}`.trim();
 }
 
-/** Server text safe for a terminal line: control characters become '?', long text is cut. */
-export { printable as sanitize } from '../text/printable.js';
 
 export class ReplyParser {
   private readonly maxLineBytes: number;
@@ -138,7 +136,7 @@ export class ReplyParser {
       return undefined;
     }
     const match = /^([1-5]\d\d)([ -]|$)/.exec(text);
-    if (!match) throw new ReplyFramingError(`malformed reply: "${sanitize(text, 60)}" does not start with a reply code`);
+    if (!match) throw new ReplyFramingError(`malformed reply: "${printable(text, 60)}" does not start with a reply code`);
     const code = Number(match[1]);
     if (match[2] === '-') {
       this.open = { code, lines: [text] };

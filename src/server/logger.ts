@@ -1,7 +1,7 @@
 // Server events as plain data. The CLI decides where they go (stderr, one JSON object per line with
 // --json-log). Passwords never reach an event: the session redacts PASS before logging, and
-// `sanitize` keeps control characters a client sent out of terminals and log files.
-import { printable as sanitize } from '../text/printable.js';
+// `printable` keeps control characters a client sent out of terminals and log files.
+import { printable } from '../text/printable.js';
 
 export type LogLevel = 'info' | 'warn' | 'error' | 'debug';
 
@@ -23,13 +23,10 @@ export function makeEvent(level: LogLevel, event: string, fields: Omit<ServerEve
   return { time: new Date().toISOString(), level, event, ...fields };
 }
 
-/** Printable, bounded text of something a client sent. */
-export { printable as sanitize } from '../text/printable.js';
-
 /** The command line as it may be logged: PASS arguments are replaced. */
 export function redactCommand(verb: string, argument: string): string {
   if (verb === 'PASS') return 'PASS ****';
-  return sanitize(argument ? `${verb} ${argument}` : verb);
+  return printable(argument ? `${verb} ${argument}` : verb);
 }
 
 /** One human line per event, for stderr without --json-log. */

@@ -10,7 +10,8 @@ import type { DigestService } from './digest-cache.js';
 import type { HandshakeVerdict } from './handshake-witness.js';
 import type { PassiveListener } from './data-channel.js';
 import { LineReader, type LineEvent } from './line-reader.js';
-import { makeEvent, redactCommand, sanitize, type LogLevel, type ServerEvent } from './logger.js';
+import { printable } from '../text/printable.js';
+import { makeEvent, redactCommand, type LogLevel, type ServerEvent } from './logger.js';
 import type { ServerOptions } from './options.js';
 import type { SiteMptcpData } from '../protocol/site-mptcp.js';
 import type { SyntheticTree } from './tree.js';
@@ -263,7 +264,7 @@ export class Session {
     try {
       await spec.handler(this, argument);
     } catch (error) {
-      this.log('error', 'command-failed', { command: verb, message: sanitize(String((error as Error)?.message ?? error)) });
+      this.log('error', 'command-failed', { command: verb, message: printable(String((error as Error)?.message ?? error)) });
       if (!this.closing) this.reply(451, 'Local error in processing');
     }
   }

@@ -9,7 +9,7 @@ import type { ConnectionReport } from '../net/report.js';
 import { readMptcpSysctl } from '../sys/mptcp-sysctl.js';
 import { connectActive, type DataConnection } from './data-channel.js';
 import { describeDataFailure } from './data-errors.js';
-import { sanitize } from './logger.js';
+import { printable } from '../text/printable.js';
 import type { Session } from './session.js';
 import type { SiteMptcpData } from '../protocol/site-mptcp.js';
 import { connectionView } from './site-mptcp-view.js';
@@ -129,7 +129,7 @@ export async function runTransfer(session: Session, command: string, opening: st
     session.log('warn', 'transfer-aborted', {
       command, reason: failure.reason, reply: failure.reply[0], bytes: progress.bytes,
       seconds: Number(((performance.now() - started) / 1000).toFixed(3)),
-      ...(failure.detail ? { message: sanitize(failure.detail, 300) } : {}),
+      ...(failure.detail ? { message: printable(failure.detail, 300) } : {}),
     });
     session.reply(...failure.reply);
   } finally {
