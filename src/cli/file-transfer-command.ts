@@ -4,6 +4,7 @@
 import type { Argv } from 'yargs';
 import { summarizeReply, type FileTransferResult, type FtpClient, type FtpObserver, type FtpUrl, type ModeRequest } from '../ftp/index.js';
 import { NetworkError } from '../net/errors.js';
+import { formatHostPort } from '../net/address.js';
 import { readPathManagerView } from '../session/expected-subflows.js';
 import { everyConnectionHeld, type ConnectionRecord } from '../session/record.js';
 import { notAnFtpServer } from '../session/far-end.js';
@@ -144,7 +145,7 @@ export async function runFileTransfer(request: FileTransferSessionOptions): Prom
     }
     if (session.failure) {
       const notFtp = notAnFtpServer(session, sessionTimeouts(options).replyMs);
-      if (notFtp) throw new NetworkError(`${target.host.includes(':') ? `[${target.host}]` : target.host}:${target.port} ${notFtp}`, 'not-ftp-server');
+      if (notFtp) throw new NetworkError(`${formatHostPort(target.host, target.port)} ${notFtp}`, 'not-ftp-server');
       throw scrubber.error(session.failure.error);
     }
     const result = session.value!;

@@ -1,6 +1,7 @@
 // One probe run: an FTP session (src/session) whose step downloads in one data mode, asks the far
 // end what it saw (SITE MPTCP, when it is mptcp-doctor serve), verifies the digest and, on request,
 // uploads. The session judges the evidence; this file decides what a failure means for a probe.
+import { formatHostPort } from '../net/address.js';
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { FtpError, type FtpClient } from '../ftp/index.js';
@@ -113,7 +114,7 @@ async function siteMptcp(client: FtpClient): Promise<SiteMptcpView | undefined> 
 }
 
 function formatTarget(target: ProbeTarget): string {
-  return target.host.includes(':') ? `[${target.host}]:${target.port}` : `${target.host}:${target.port}`;
+  return formatHostPort(target.host, target.port);
 }
 
 /** A failure that means the probe cannot run at all: thrown as ProbeCannotRunError (exit 4, no verdict). */
