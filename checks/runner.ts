@@ -6,6 +6,9 @@ import type { CheckContext, CheckResult, Check, ResultStatus } from './types.js'
 
 export const CHECK_TIMEOUT_MS = 8_000;
 
+/** How the summary of a check that could not run for want of the native addon begins. */
+const COULD_NOT_RUN = 'could not run: ';
+
 export interface CheckSummary {
   total: number;
   pass: number;
@@ -34,7 +37,7 @@ async function runOne(check: Check, context: CheckContext, timeoutMs: number): P
       id: check.id,
       title: check.title,
       status: 'error',
-      summary: error instanceof AddonUnavailableError ? `could not run: ${message.split('\n')[0]}` : `check failed: ${message.split('\n')[0]}`,
+      summary: error instanceof AddonUnavailableError ? `${COULD_NOT_RUN}${message.split('\n')[0]}` : `check failed: ${message.split('\n')[0]}`,
       evidence: [message],
       durationMs: Math.round(performance.now() - started),
     };
@@ -49,7 +52,7 @@ export async function runChecks(checks: readonly Check[], context: CheckContext,
 
 /** The checks that could not run because the native addon is missing (check then exits 3). */
 export function addonMissing(results: readonly CheckResult[]): CheckResult[] {
-  return results.filter((r) => r.status === 'error' && r.summary.startsWith('could not run: '));
+  return results.filter((r) => r.status === 'error' && r.summary.startsWith(COULD_NOT_RUN));
 }
 
 export function summarize(results: readonly CheckResult[]): CheckSummary {
